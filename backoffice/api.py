@@ -1,0 +1,104 @@
+"""Project-wide API glue: the error format and the health check."""
+
+import logging
+import os
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, connection
+from django.db.models import ProtectedError, RestrictedError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    """Domain errors and refusals as ``{"detail", "code"}``; validation errors as a field map."""
+    if isinstance(exc, DomainError):
+        response = Response({"detail": exc.detail, "code": exc.code}, status=exc.status_code)
+        if exc.status_code == 503:
+            response["Retry-After"] = "30"
+        return response
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return Response(
+            {
+                "detail": "Other records depend on this one; it cannot be deleted.",
+                "code": "protected",
+            },
+            status=409,
+        )
+    response = drf_exception_handler(exc, context)
+    if (
+        response is not None
+        and not isinstance(exc, exceptions.ValidationError)
+        and isinstance(response.data, dict)
+        and "detail" in response.data
+    ):
+        detail = response.data["detail"]
+        response.data["code"] = getattr(detail, "code", None) or "error"
+    return response
+
+
+def broker_is_reachable() -> bool:
+    from django.conf import settings
+
+    from backoffice.celery import app
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+        os.makedirs(folder, exist_ok=True)
+        return os.access(folder, os.W_OK)
+    try:
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        logger.warning("Celery broker unreachable", exc_info=True)
+        return False
+
+
+def database_is_reachable() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        logger.warning("Database unreachable", exc_info=True)
+        return False
+
+
+class HealthView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Health",
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "broker": serializers.CharField(),
+                },
+            ),
+            503: None,
+        }
+    )
+    def get(self, request):
+        checks = {
+            "database": "ok" if database_is_reachable() else "unreachable",
+            "broker": "ok" if broker_is_reachable() else "unreachable",
+        }
+        healthy = all(state == "ok" for state in checks.values())
+        return Response(
+            {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
+        )

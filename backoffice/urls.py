@@ -1,0 +1,29 @@
+from dj_rest_auth.views import LoginView, UserDetailsView
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from knox.views import LogoutAllView, LogoutView
+
+from .api import HealthView
+
+auth_patterns = [
+    path("login/", LoginView.as_view(), name="rest_login"),
+    # knox's views: dj-rest-auth's logout would not revoke a knox token.
+    path("logout/", LogoutView.as_view(), name="knox_logout"),
+    path("logoutall/", LogoutAllView.as_view(), name="knox_logoutall"),
+    path(
+        "user/",
+        UserDetailsView.as_view(http_method_names=["get", "head", "options"]),
+        name="rest_user_details",
+    ),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("auth/", include(auth_patterns)),
+    path("", include("library.api.urls")),
+    path("reports/", include("reports.urls")),
+    path("health/", HealthView.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]

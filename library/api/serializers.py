@@ -1,0 +1,154 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from library.isbn import normalize_isbn
+from library.models import Author, Book, Borrow
+
+MAX_COPIES = 100_000
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    book_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Author
+        fields = ["id", "name", "bio", "birthdate", "nationality", "book_count"]
+
+
+class AuthorSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["id", "name"]
+
+
+class BookSerializer(serializers.ModelSerializer):
+    isbn = serializers.CharField(
+        max_length=17, help_text="ISBN-10 or ISBN-13, hyphens allowed; stored as ISBN-13."
+    )
+    author_name = serializers.CharField(source="author.name", read_only=True)
+    total_copies = serializers.IntegerField(min_value=0, max_value=MAX_COPIES, required=False)
+    available_copies = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_COPIES,
+        required=False,
+        help_text="Defaults to total_copies on creation; on update, follows total_copies.",
+    )
+    on_loan = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Book
+        fields = [
+            "id",
+            "title",
+            "author",
+            "author_name",
+            "isbn",
+            "genre",
+            "publication_date",
+            "total_copies",
+            "available_copies",
+            "on_loan",
+        ]
+
+    def validate_isbn(self, value: str) -> str:
+        try:
+            return normalize_isbn(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+    def validate_genre(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("A genre is required.")
+        return value
+
+
+class AvailableBookSerializer(serializers.ModelSerializer):
+    author = AuthorSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Book
+        fields = ["id", "title", "author", "isbn", "available_copies"]
+
+
+class GenreAvailabilitySerializer(serializers.Serializer):
+    genre = serializers.CharField()
+    available_copies = serializers.IntegerField()
+    available_titles = serializers.IntegerField()
+    books = AvailableBookSerializer(many=True)
+
+
+class AvailableByGenreQuerySerializer(serializers.Serializer):
+    genre = serializers.CharField(required=False, max_length=64)
+    limit = serializers.IntegerField(
+        required=False, default=100, min_value=1, max_value=1000, help_text="Titles per genre."
+    )
+
+
+class BorrowCreateSerializer(serializers.Serializer):
+    book = serializers.PrimaryKeyRelatedField(queryset=Book.objects.all())
+
+
+class BorrowSerializer(serializers.ModelSerializer):
+    book_title = serializers.CharField(source="book.title", read_only=True)
+    author = serializers.IntegerField(source="book.author_id", read_only=True)
+    author_name = serializers.CharField(source="book.author.name", read_only=True)
+    genre = serializers.CharField(source="book.genre", read_only=True)
+    borrowed_by = serializers.CharField(source="user.username", read_only=True)
+    is_returned = serializers.BooleanField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Borrow
+        fields = [
+            "id",
+            "book",
+            "book_title",
+            "author",
+            "author_name",
+            "genre",
+            "user",
+            "borrowed_by",
+            "borrow_date",
+            "due_date",
+            "return_date",
+            "is_returned",
+            "is_overdue",
+        ]
+        read_only_fields = fields
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day, inclusive (ISO 8601).")
+    end = serializers.DateField(required=False, help_text="Last day, inclusive (ISO 8601).")
+    limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=50)
+
+    def validate(self, attrs):
+        start, end = attrs.get("start"), attrs.get("end")
+        if start and end and start > end:
+            raise serializers.ValidationError({"end": "The end date is before the start date."})
+        return attrs
+
+
+class BookBorrowCountSerializer(serializers.ModelSerializer):
+    author = AuthorSummarySerializer(read_only=True)
+    borrow_count = serializers.IntegerField()
+
+    class Meta:
+        model = Book
+        fields = ["id", "title", "author", "borrow_count"]
+
+
+class BorrowerCountSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    borrow_count = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    borrowed_count = serializers.IntegerField()
+    most_borrowed_books = BookBorrowCountSerializer(many=True)
+    most_active_borrowers = BorrowerCountSerializer(many=True)
+    average_borrow_duration_days = serializers.FloatField(allow_null=True)

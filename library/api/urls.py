@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import AuthorViewSet, BookViewSet, BorrowViewSet, StatsView
+
+router = SimpleRouter()
+router.register("authors", AuthorViewSet, basename="author")
+router.register("books", BookViewSet, basename="book")
+router.register("borrow", BorrowViewSet, basename="borrow")
+
+urlpatterns = [
+    path("stats/", StatsView.as_view(), name="stats"),
+    *router.urls,
+]

@@ -1,0 +1,192 @@
+from datetime import timedelta
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from accounts.roles import is_librarian
+from library import selectors, services
+
+from .filters import BookFilter, BorrowFilter
+from .permissions import CanBorrow, CatalogueReadOrLibrarianWrite, ReadsStatistics
+from .serializers import (
+    AuthorSerializer,
+    AvailableByGenreQuerySerializer,
+    BookSerializer,
+    BorrowCreateSerializer,
+    BorrowSerializer,
+    GenreAvailabilitySerializer,
+    StatsQuerySerializer,
+    StatsSerializer,
+)
+
+
+class AuthorViewSet(viewsets.ModelViewSet):
+    serializer_class = AuthorSerializer
+    permission_classes = [CatalogueReadOrLibrarianWrite]
+    search_fields = ["name", "nationality"]
+    ordering_fields = ["name", "birthdate", "book_count", "id"]
+    filterset_fields = ["nationality"]
+
+    def get_queryset(self):
+        return selectors.author_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.author_create(
+            actor=self.request.user, **serializer.validated_data
+        )
+        serializer.instance.book_count = 0
+
+    def perform_update(self, serializer):
+        services.author_update(
+            author=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.author_delete(author=instance, actor=self.request.user)
+
+
+class BookViewSet(viewsets.ModelViewSet):
+    serializer_class = BookSerializer
+    permission_classes = [CatalogueReadOrLibrarianWrite]
+    filterset_class = BookFilter
+    search_fields = ["title", "isbn", "author__name"]
+    ordering_fields = [
+        "title",
+        "publication_date",
+        "genre",
+        "author__name",
+        "total_copies",
+        "available_copies",
+        "id",
+    ]
+
+    def get_queryset(self):
+        return selectors.book_list()
+
+    def perform_create(self, serializer):
+        book = services.book_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = selectors.book_list().get(pk=book.pk)
+
+    def perform_update(self, serializer):
+        services.book_update(
+            book_id=serializer.instance.pk, actor=self.request.user, **serializer.validated_data
+        )
+        serializer.instance = selectors.book_list().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        services.book_delete(book=instance, actor=self.request.user)
+
+    @extend_schema(
+        parameters=[AvailableByGenreQuerySerializer],
+        responses=GenreAvailabilitySerializer(many=True),
+        summary="Books with copies on the shelf, grouped by genre",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="available-by-genre",
+        permission_classes=[AllowAny],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def available_by_genre(self, request):
+        query = AvailableByGenreQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        genres = selectors.books_available_by_genre(
+            genre=query.validated_data.get("genre"),
+            books_per_genre=query.validated_data["limit"],
+        )
+        return Response(GenreAvailabilitySerializer(genres, many=True).data)
+
+
+class BorrowRateThrottle(UserRateThrottle):
+    scope = "borrow"
+
+    def get_rate(self):
+        return settings.BORROW_RATE
+
+
+class BorrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = BorrowSerializer
+    permission_classes = [IsAuthenticated, CanBorrow]
+    filterset_class = BorrowFilter
+    search_fields = ["book__title", "book__author__name"]
+    ordering_fields = ["borrow_date", "due_date", "return_date", "id"]
+
+    def get_queryset(self):
+        return selectors.borrow_list(user=self.request.user)
+
+    def get_throttles(self):
+        if self.action == "create":
+            return [BorrowRateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(request=BorrowCreateSerializer, responses={201: BorrowSerializer})
+    def create(self, request):
+        payload = BorrowCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        borrow = services.borrow_create(
+            user=request.user, book_id=payload.validated_data["book"].pk
+        )
+        borrow = self.get_queryset().get(pk=borrow.pk)
+        return Response(BorrowSerializer(borrow).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: BorrowSerializer})
+    @action(detail=True, methods=["put"], url_path="return", filter_backends=[])
+    def return_book(self, request, pk=None):
+        borrow = services.borrow_return(
+            borrow_id=_as_id(pk), actor=request.user, visible_to_all=is_librarian(request.user)
+        )
+        borrow = self.get_queryset().get(pk=borrow.pk)
+        return Response(BorrowSerializer(borrow).data)
+
+
+def _as_id(raw) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise services.BorrowNotFound() from None
+    if not 0 < value < 2**63:
+        raise services.BorrowNotFound()
+    return value
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+class StatsView(APIView):
+    permission_classes = [IsAuthenticated, ReadsStatistics]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, description="First day, inclusive (YYYY-MM-DD)."),
+            OpenApiParameter("end", str, description="Last day, inclusive (YYYY-MM-DD)."),
+            OpenApiParameter("limit", int, description="Rows in each top list (1-50)."),
+        ],
+        responses=StatsSerializer,
+    )
+    def get(self, request):
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = selectors.Period.from_dates(
+            query.validated_data.get("start"), query.validated_data.get("end")
+        )
+        stats = selectors.borrow_stats(period=period, limit=query.validated_data["limit"])
+        return Response(
+            StatsSerializer(
+                {
+                    "start": period.start.date(),
+                    "end": (period.end - _ONE_DAY).date(),
+                    "borrowed_count": stats.borrowed_count,
+                    "most_borrowed_books": stats.most_borrowed_books,
+                    "most_active_borrowers": stats.most_active_borrowers,
+                    "average_borrow_duration_days": stats.average_borrow_duration_days,
+                }
+            ).data
+        )

@@ -1,0 +1,176 @@
+"""Demo data: the fixtures catalogue, staff and patron accounts, and a borrow history."""
+
+import csv
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from accounts.roles import AUDITORS, LIBRARIANS
+
+from .isbn import normalize_isbn
+from .models import Author, Book, Borrow
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin", "admin-shelfwise", "administrator"),
+    DemoAccount("librarian", "librarian-shelfwise", "librarian"),
+    DemoAccount("auditor", "auditor-shelfwise", "auditor"),
+    DemoAccount("alice", "alice-shelfwise", "patron"),
+    DemoAccount("bob", "bob-shelfwise", "patron"),
+]
+
+
+def _optional_date(raw: str) -> date | None:
+    return date.fromisoformat(raw) if raw else None
+
+
+def catalogue_load(fixtures_dir: Path = FIXTURES_DIR) -> tuple[int, int]:
+    with open(fixtures_dir / "authors.csv", newline="", encoding="utf-8") as handle:
+        authors = [
+            Author(
+                name=row["name"],
+                bio=row["bio"],
+                birthdate=_optional_date(row["birthdate"]),
+                nationality=row["nationality"],
+            )
+            for row in csv.DictReader(handle)
+        ]
+    bulk_create_with_history(authors, Author)
+    by_name = dict(Author.objects.values_list("name", "id"))
+    with open(fixtures_dir / "books.csv", newline="", encoding="utf-8") as handle:
+        books = [
+            Book(
+                title=row["title"],
+                author_id=by_name[row["author"]],
+                isbn=normalize_isbn(row["isbn"]),
+                genre=row["genre"],
+                publication_date=_optional_date(row["publication_date"]),
+                total_copies=int(row["total_copies"]),
+                available_copies=int(row["total_copies"]),
+            )
+            for row in csv.DictReader(handle)
+        ]
+    bulk_create_with_history(books, Book)
+    return len(authors), len(books)
+
+
+def accounts_create() -> list[DemoAccount]:
+    User = get_user_model()
+    groups = {name: Group.objects.get(name=name) for name in (LIBRARIANS, AUDITORS)}
+    for account in DEMO_ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=account.username,
+            defaults={
+                "email": f"{account.username}@shelfwise.example",
+                "first_name": account.username.capitalize(),
+                "is_staff": account.role != "patron",
+                "is_superuser": account.role == "administrator",
+            },
+        )
+        if created:
+            user.set_password(account.password)
+            user.save(update_fields=["password"])
+        if account.role == "librarian":
+            user.groups.add(groups[LIBRARIANS])
+        elif account.role == "auditor":
+            user.groups.add(groups[AUDITORS])
+    return DEMO_ACCOUNTS
+
+
+def history_generate(*, patrons: int = 40, days: int = 90, seed: int = 7) -> int:
+    """Past loans for demo statistics: mostly returned, some open, a few overdue."""
+    User = get_user_model()
+    rng = random.Random(seed)
+    patron_users = list(User.objects.filter(is_staff=False))
+    for number in range(len(patron_users), patrons):
+        patron_users.append(
+            User.objects.create_user(
+                username=f"reader{number:03d}",
+                email=f"reader{number:03d}@shelfwise.example",
+                password=None,
+            )
+        )
+    books = list(Book.objects.values_list("id", "total_copies"))
+    now = timezone.now()
+    loan_days = settings.LOAN_PERIOD_DAYS
+    open_per_book: dict[int, int] = {}
+    open_pairs: set[tuple[int, int]] = set()
+    borrows = []
+    for _ in range(days * 6):
+        book_id, copies = (
+            books[min(int(rng.paretovariate(1.2)) - 1, len(books) - 1)]
+            if rng.random() < 0.4
+            else rng.choice(books)
+        )
+        user = rng.choice(patron_users)
+        borrowed = now - timedelta(days=rng.uniform(0.5, days), hours=rng.uniform(0, 8))
+        due = borrowed + timedelta(days=loan_days)
+        returned = borrowed + timedelta(days=rng.uniform(1, loan_days + 6), hours=rng.uniform(0, 5))
+        still_out = returned > now or rng.random() < 0.04
+        if still_out:
+            if open_per_book.get(book_id, 0) >= copies or (user.pk, book_id) in open_pairs:
+                continue
+            open_per_book[book_id] = open_per_book.get(book_id, 0) + 1
+            open_pairs.add((user.pk, book_id))
+            returned = None
+        borrows.append(
+            Borrow(
+                user=user, book_id=book_id, borrow_date=borrowed, due_date=due, return_date=returned
+            )
+        )
+    bulk_create_with_history(borrows, Borrow)
+    counters_recompute()
+    return len(borrows)
+
+
+def counters_recompute() -> None:
+    """Set every book's shelf count to total minus open loans, in one UPDATE."""
+    open_loans = (
+        Borrow.objects.open()
+        .filter(book_id=OuterRef("pk"))
+        .values("book_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    Book.objects.update(
+        available_copies=F("total_copies") - Coalesce(Subquery(open_loans), Value(0))
+    )
+
+
+@transaction.atomic
+def demo_load() -> dict:
+    """Load everything once; later runs change nothing and report what is there."""
+    accounts_create()
+    if Book.objects.exists():
+        return {"loaded": False, "books": Book.objects.count(), "borrows": Borrow.objects.count()}
+    authors, books = catalogue_load()
+    borrows = history_generate()
+    return {"loaded": True, "authors": authors, "books": books, "borrows": borrows}
+
+
+def invariants_hold() -> bool:
+    open_loans = Count("borrows", filter=Q(borrows__return_date__isnull=True))
+    return (
+        not Book.objects.annotate(open_loans=open_loans)
+        .exclude(available_copies=F("total_copies") - F("open_loans"))
+        .exists()
+    )

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+
+from library.demo import DEMO_ACCOUNTS, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue, borrow history and accounts (once), and print the logins."
+
+    def handle(self, *args, **options):
+        outcome = demo_load()
+        if outcome["loaded"]:
+            self.stdout.write(
+                f"Loaded {outcome['authors']} authors, {outcome['books']} books "
+                f"and {outcome['borrows']} borrows."
+            )
+        else:
+            self.stdout.write(
+                f"Demo data already present: {outcome['books']} books, {outcome['borrows']} borrows."
+            )
+        self.stdout.write("Demo accounts (username / password / role):")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account.username:<10} {account.password:<22} {account.role}")

@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .isbn import validate_isbn13
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=255, db_index=True)
+    bio = models.TextField(blank=True)
+    birthdate = models.DateField(null=True, blank=True)
+    nationality = models.CharField(max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=255, db_index=True)
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="books")
+    isbn = models.CharField(
+        "ISBN", max_length=13, unique=True, validators=[validate_isbn13], help_text="ISBN-13"
+    )
+    genre = models.CharField(max_length=64, db_index=True)
+    publication_date = models.DateField(null=True, blank=True)
+    total_copies = models.PositiveIntegerField(default=1)
+    available_copies = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(available_copies__gte=0), name="book_available_copies_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(available_copies__lte=F("total_copies")),
+                name="book_available_copies_within_total",
+            ),
+        ]
+        indexes = [
+            # Availability by genre reads only books with copies on the shelf.
+            models.Index(
+                fields=["genre", "title"],
+                condition=Q(available_copies__gt=0),
+                name="book_available_genre_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BorrowQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(return_date__isnull=True)
+
+    def returned(self):
+        return self.filter(return_date__isnull=False)
+
+    def overdue(self, now=None):
+        return self.open().filter(due_date__lt=now or timezone.now())
+
+
+class Borrow(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="borrows"
+    )
+    book = models.ForeignKey(Book, on_delete=models.PROTECT, related_name="borrows")
+    borrow_date = models.DateTimeField(default=timezone.now, editable=False)
+    due_date = models.DateTimeField()
+    return_date = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = BorrowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-borrow_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "book"],
+                condition=Q(return_date__isnull=True),
+                name="borrow_one_open_per_user_and_book",
+            ),
+            models.CheckConstraint(
+                condition=Q(return_date__isnull=True) | Q(return_date__gte=F("borrow_date")),
+                name="borrow_returned_after_borrowed",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=F("borrow_date")), name="borrow_due_after_borrowed"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-borrow_date"], name="borrow_user_date_idx"),
+            models.Index(fields=["book", "-borrow_date"], name="borrow_book_date_idx"),
+            models.Index(fields=["borrow_date"], name="borrow_date_idx"),
+            models.Index(
+                fields=["due_date"],
+                condition=Q(return_date__isnull=True),
+                name="borrow_open_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book} → {self.user}"
+
+    @property
+    def is_returned(self) -> bool:
+        return self.return_date is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.return_date is None and self.due_date < timezone.now()
+
+    @property
+    def borrowed_by(self) -> str:
+        return self.user.get_username()

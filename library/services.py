@@ -1,0 +1,261 @@
+"""Writes to the catalogue and circulation. The API, the admin and the tasks call these.
+
+Copy counters never go through read-modify-write in Python: borrowing and returning use a
+single conditional UPDATE, staff edits lock the book row, and the database constraints
+(copies within 0..total, one open borrow per patron and book) stand behind both.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backoffice.errors import DomainError, NotFound
+
+from .isbn import normalize_isbn
+from .models import Author, Book, Borrow
+
+
+class NoCopiesAvailable(DomainError):
+    code = "no_copies_available"
+    default_detail = "All copies of this book are on loan."
+
+
+class AlreadyBorrowed(DomainError):
+    code = "already_borrowed"
+    default_detail = "You already have this book on loan; return it before borrowing it again."
+
+
+class LoanLimitReached(DomainError):
+    code = "loan_limit_reached"
+
+    def __init__(self, limit: int):
+        super().__init__(f"You have {limit} books on loan, the most allowed; return one first.")
+
+
+class AlreadyReturned(DomainError):
+    code = "already_returned"
+    default_detail = "This borrow has already been returned."
+
+
+class BorrowNotFound(NotFound):
+    default_detail = "No such borrow."
+
+
+class BookNotFound(NotFound):
+    default_detail = "No such book."
+
+
+class ProtectedFromDeletion(DomainError):
+    code = "protected"
+
+
+def _record_history_user(instance, actor) -> None:
+    # simple-history reads this attribute when the save has no request (API, tasks, imports).
+    if actor is not None and actor.is_authenticated:
+        instance._history_user = actor
+
+
+# --- Catalogue ---------------------------------------------------------------------------
+
+
+def author_create(*, actor, **fields: Any) -> Author:
+    author = Author(**fields)
+    author.full_clean()
+    _record_history_user(author, actor)
+    author.save()
+    return author
+
+
+def author_update(*, author: Author, actor, **fields: Any) -> Author:
+    for name, value in fields.items():
+        setattr(author, name, value)
+    author.full_clean()
+    _record_history_user(author, actor)
+    author.save()
+    return author
+
+
+def author_delete(*, author: Author, actor) -> None:
+    with transaction.atomic():
+        if Book.objects.filter(author_id=author.pk).exists():
+            raise ProtectedFromDeletion(
+                "This author has books in the catalogue; delete or reassign them first."
+            )
+        _record_history_user(author, actor)
+        author.delete()
+
+
+def _isbn_or_error(raw: str) -> str:
+    try:
+        return normalize_isbn(raw)
+    except ValidationError as error:
+        raise ValidationError({"isbn": error.messages}) from None
+
+
+def book_create(*, actor, total_copies: int = 1, available_copies: int | None = None, **fields):
+    if "isbn" in fields:
+        fields["isbn"] = _isbn_or_error(fields["isbn"])
+    if available_copies is None:
+        available_copies = total_copies
+    if available_copies > total_copies:
+        raise ValidationError({"available_copies": "Available copies cannot exceed total copies."})
+    book = Book(total_copies=total_copies, available_copies=available_copies, **fields)
+    book.full_clean()
+    _record_history_user(book, actor)
+    try:
+        with transaction.atomic():
+            book.save()
+    except IntegrityError:
+        # full_clean checked uniqueness, but a concurrent insert can still win the race.
+        raise ValidationError({"isbn": "A book with this ISBN already exists."}) from None
+    return book
+
+
+def _copies_after_change(
+    book: Book, on_loan: int, total_copies: int | None, available_copies: int | None
+) -> tuple[int, int]:
+    new_total = book.total_copies if total_copies is None else total_copies
+    if available_copies is None:
+        # Adding or removing copies moves the shelf count by the same amount.
+        new_available = book.available_copies + (new_total - book.total_copies)
+    else:
+        new_available = available_copies
+    errors = {}
+    if new_total < on_loan:
+        errors["total_copies"] = (
+            f"{on_loan} copies are on loan; total copies cannot drop below that."
+        )
+    if new_available < 0:
+        errors["available_copies"] = "Available copies cannot be negative."
+    elif new_available > new_total - on_loan:
+        errors["available_copies"] = (
+            f"At most {max(new_total - on_loan, 0)} copies can be available "
+            f"({new_total} in total, {on_loan} on loan)."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return new_total, new_available
+
+
+def book_update(
+    *,
+    book_id: int,
+    actor,
+    total_copies: int | None = None,
+    available_copies: int | None = None,
+    **fields: Any,
+) -> Book:
+    """Edit a book; copy changes are checked against the loans open at this instant."""
+    if "isbn" in fields:
+        fields["isbn"] = _isbn_or_error(fields["isbn"])
+    with transaction.atomic():
+        # The row lock keeps a borrow or return from moving the counters between our
+        # count of open loans and our write.
+        book = Book.objects.select_for_update().filter(pk=book_id).first()
+        if book is None:
+            raise BookNotFound()
+        on_loan = Borrow.objects.open().filter(book_id=book_id).count()
+        new_total, new_available = _copies_after_change(
+            book, on_loan, total_copies, available_copies
+        )
+        for name, value in fields.items():
+            setattr(book, name, value)
+        book.total_copies = new_total
+        book.available_copies = new_available
+        book.full_clean()
+        _record_history_user(book, actor)
+        try:
+            with transaction.atomic():
+                book.save()
+        except IntegrityError:
+            raise ValidationError({"isbn": "A book with this ISBN already exists."}) from None
+    return book
+
+
+def book_delete(*, book: Book, actor) -> None:
+    with transaction.atomic():
+        if Borrow.objects.filter(book_id=book.pk).exists():
+            raise ProtectedFromDeletion(
+                "This book has borrow history; it cannot be deleted. "
+                "Set its copies to zero to withdraw it."
+            )
+        _record_history_user(book, actor)
+        book.delete()
+
+
+# --- Circulation -------------------------------------------------------------------------
+
+
+def borrow_create(*, user, book_id: int) -> Borrow:
+    """Lend one copy of a book to ``user``."""
+    with transaction.atomic():
+        # Locking the patron's row serialises one patron's borrows, so two parallel
+        # requests cannot both pass the loan-limit and already-borrowed checks.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        open_loans = Borrow.objects.open().filter(user_id=user.pk)
+        if open_loans.filter(book_id=book_id).exists():
+            raise AlreadyBorrowed()
+        if open_loans.count() >= settings.MAX_OPEN_BORROWS:
+            raise LoanLimitReached(settings.MAX_OPEN_BORROWS)
+
+        # One conditional UPDATE: of N concurrent borrowers of the last copy, exactly one
+        # sees a row updated; the rest see 0 and are refused.
+        taken = Book.objects.filter(pk=book_id, available_copies__gt=0).update(
+            available_copies=F("available_copies") - 1
+        )
+        if not taken:
+            if not Book.objects.filter(pk=book_id).exists():
+                raise BookNotFound()
+            raise NoCopiesAvailable()
+
+        now = timezone.now()
+        borrow = Borrow(
+            user=user,
+            book_id=book_id,
+            borrow_date=now,
+            due_date=now + timedelta(days=settings.LOAN_PERIOD_DAYS),
+        )
+        _record_history_user(borrow, user)
+        try:
+            with transaction.atomic():
+                borrow.save()
+        except IntegrityError:
+            # The partial unique index caught a parallel borrow of the same book; raising
+            # rolls back our decrement with the outer transaction.
+            raise AlreadyBorrowed() from None
+    return borrow
+
+
+def borrow_return(*, borrow_id: int, actor, visible_to_all: bool = False) -> Borrow:
+    """Close a loan and put the copy back on the shelf.
+
+    ``visible_to_all`` is for librarians; patrons can only return their own borrows, and
+    someone else's borrow is reported as not found rather than forbidden.
+    """
+    with transaction.atomic():
+        borrows = Borrow.objects.select_for_update().filter(pk=borrow_id)
+        if not visible_to_all:
+            borrows = borrows.filter(user_id=actor.pk)
+        borrow = borrows.first()
+        if borrow is None:
+            raise BorrowNotFound()
+        # The conditional UPDATE is the guard on databases without row locks (SQLite):
+        # only the first of several parallel returns changes a row.
+        now = max(timezone.now(), borrow.borrow_date)
+        closed = Borrow.objects.filter(pk=borrow_id, return_date__isnull=True).update(
+            return_date=now
+        )
+        if not closed:
+            raise AlreadyReturned()
+        Book.objects.filter(pk=borrow.book_id).update(available_copies=F("available_copies") + 1)
+        borrow.return_date = now
+        _record_history_user(borrow, actor)
+        # .update() bypasses simple-history, so the return is recorded explicitly.
+        borrow.save(update_fields=["return_date"])
+    return borrow

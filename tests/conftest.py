@@ -1,0 +1,66 @@
+import os
+
+import pytest
+from django.db import connection
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from .factories import AuditorFactory, LibrarianFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """A missing service skips the test on a laptop and fails it in CI."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def require_postgres():
+    if connection.vendor != "postgresql":
+        skip_or_fail("PostgreSQL is not configured (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client that presents a fresh knox token of ``user``."""
+    _, key = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def patron(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def librarian(db):
+    return LibrarianFactory()
+
+
+@pytest.fixture
+def auditor(db):
+    return AuditorFactory()
+
+
+@pytest.fixture
+def patron_client(patron) -> APIClient:
+    return client_for(patron)
+
+
+@pytest.fixture
+def librarian_client(librarian) -> APIClient:
+    return client_for(librarian)
+
+
+@pytest.fixture
+def auditor_client(auditor) -> APIClient:
+    return client_for(auditor)
