@@ -50,15 +50,14 @@ def exception_handler(exc, context):
 
 def broker_is_reachable() -> bool:
     from django.conf import settings
-
-    from backoffice.celery import app
+    from kombu import Connection
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
         os.makedirs(folder, exist_ok=True)
         return os.access(folder, os.W_OK)
     try:
-        with app.connection_for_write() as broker:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

@@ -5,9 +5,24 @@ from django.utils import timezone
 from library.models import Book, Borrow
 
 
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    """true/false (or 1/0); anything else is a 400 instead of being silently ignored."""
+
+    TRUE, FALSE = ("true", "1"), ("false", "0")
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = [(value, value) for value in (*self.TRUE, *self.FALSE)]
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if value in (None, ""):
+            return queryset
+        return super().filter(queryset, value in self.TRUE)
+
+
 class BookFilter(django_filters.FilterSet):
     genre = django_filters.CharFilter(field_name="genre", lookup_expr="iexact")
-    available = django_filters.BooleanFilter(method="filter_available")
+    available = StrictBooleanFilter(method="filter_available")
 
     class Meta:
         model = Book

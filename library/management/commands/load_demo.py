@@ -15,7 +15,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                f"Demo data already present: {outcome['books']} books, {outcome['borrows']} borrows."
+                f"Demo data already present: {outcome['books']} books, "
+                f"{outcome['borrows']} borrows."
             )
         self.stdout.write("Demo accounts (username / password / role):")
         for account in DEMO_ACCOUNTS:
