@@ -54,11 +54,14 @@ def broker_is_reachable() -> bool:
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            return False
         return os.access(folder, os.W_OK)
     try:
         with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
-            broker.ensure_connection(max_retries=1, timeout=2)
+            broker.ensure_connection(max_retries=1, interval_start=0, timeout=2)
         return True
     except Exception:
         logger.warning("Celery broker unreachable", exc_info=True)

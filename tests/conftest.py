@@ -17,6 +17,22 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, keep the test database in a file so a worker subprocess can open it.
+
+    pytest-django's default SQLite test database lives in this process's memory; the
+    end-to-end tests start a real ``celery worker`` that must read and write the same data.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("sqlite") / "test_shelfwise.sqlite3"
+        )
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2 at production strength would dominate the suite's run time.

@@ -1,0 +1,130 @@
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import can_read_all_circulation, is_librarian
+from backoffice.errors import DomainError, NotFound, ServiceUnavailable
+
+from . import selectors, services
+from .serializers import (
+    ErrorSerializer,
+    ReportEnqueuedSerializer,
+    ReportSerializer,
+    ReportTaskSerializer,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class NoReport(DomainError):
+    status_code = 404
+    code = "no_report"
+    default_detail = (
+        "No report has been generated yet. A librarian can request one with POST /reports/; "
+        "one is also written every night."
+    )
+
+
+class ReportUnreadable(ServiceUnavailable):
+    code = "report_unreadable"
+    default_detail = (
+        "The latest report file cannot be read; check REPORTS_DIR, or generate a new report."
+    )
+
+
+class ReportTaskNotFound(NotFound):
+    default_detail = "No report task with this id."
+
+
+class ReadsOrGeneratesReports(BasePermission):
+    """Librarians and auditors read reports; only librarians ask for a new one."""
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            self.message = "Only librarians and auditors can read reports."
+            return can_read_all_circulation(request.user)
+        self.message = "Only librarians can generate reports."
+        return is_librarian(request.user)
+
+
+_ERRORS = {
+    401: OpenApiResponse(ErrorSerializer, description="No valid token."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed for this role."),
+}
+
+
+class ReportView(APIView):
+    permission_classes = [IsAuthenticated, ReadsOrGeneratesReports]
+
+    @extend_schema(
+        summary="The latest report",
+        responses={
+            200: ReportSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No report yet (`no_report`)."),
+            503: OpenApiResponse(
+                ErrorSerializer, description="The report file is unreadable (`report_unreadable`)."
+            ),
+            **_ERRORS,
+        },
+    )
+    def get(self, request):
+        try:
+            latest = selectors.report_latest(settings.REPORTS_DIR)
+            if latest is None:
+                raise NoReport()
+            report = selectors.report_read(latest)
+        except (OSError, ValueError) as exc:  # unreadable directory, a file edited by hand
+            logger.error("Cannot read the latest report in %s", settings.REPORTS_DIR, exc_info=True)
+            raise ReportUnreadable() from exc
+        return Response({"file": latest.name, **report})
+
+    @extend_schema(
+        summary="Generate a report in the background",
+        request=None,
+        responses={
+            202: ReportEnqueuedSerializer,
+            503: OpenApiResponse(
+                ErrorSerializer, description="Task queue unreachable (`broker_unavailable`)."
+            ),
+            **_ERRORS,
+        },
+    )
+    def post(self, request):
+        task_id = services.report_enqueue(requested_by=request.user)
+        status_url = request.build_absolute_uri(reverse("report-task", args=[task_id]))
+        return Response(
+            ReportEnqueuedSerializer({"task_id": task_id, "status_url": status_url}).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": status_url},
+        )
+
+
+class ReportTaskView(APIView):
+    permission_classes = [IsAuthenticated, ReadsOrGeneratesReports]
+
+    @extend_schema(
+        summary="State of a report task",
+        responses={
+            200: ReportTaskSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="Unknown or malformed task id."),
+            **_ERRORS,
+        },
+    )
+    def get(self, request, task_id: str):
+        task = selectors.report_task_status(task_id)
+        if task is None:
+            raise ReportTaskNotFound()
+        body = {"task_id": task.task_id, "state": task.state}
+        if task.file:
+            body["file"] = task.file
+        if task.error:
+            body["error"] = task.error
+        if task.date_done:
+            body["date_done"] = task.date_done
+        return Response(ReportTaskSerializer(body).data)
