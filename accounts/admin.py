@@ -1,14 +1,191 @@
+"""Admin for people and security: users, groups, API tokens and login lockouts (unfold).
+
+Third-party models (auth groups, knox tokens, axes records) are re-registered with
+unfold's ModelAdmin so the whole back office shares one theme. Tokens and lockout records
+are read-only windows; a lockout can be lifted by deleting its access attempt.
+"""
+
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.admin import AccessFailureLogAdmin as AxesAccessFailureLogAdmin
+from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from knox.models import AuthToken
 from unfold.admin import ModelAdmin
+from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from library.admin import ReadOnlyHistoryAdmin, StaffImportExportMixin
+from library.resources import PatronResource
+
 from .models import User
+from .roles import AUDITORS, LIBRARIANS
+
+# Fields only an administrator may change: they hand out roles and permissions.
+ADMIN_ONLY_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("patron", _("Patrons")),
+            ("librarian", _("Librarians")),
+            ("auditor", _("Auditors")),
+            ("admin", _("Administrators")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "patron":
+            return queryset.filter(is_staff=False, is_active=True)
+        if value == "librarian":
+            return queryset.filter(
+                Q(is_superuser=True) | Q(is_staff=True, groups__name=LIBRARIANS)
+            ).distinct()
+        if value == "auditor":
+            return queryset.filter(
+                is_staff=True, is_superuser=False, groups__name=AUDITORS
+            ).distinct()
+        if value == "admin":
+            return queryset.filter(is_superuser=True)
+        return queryset
+
+
+ROLE_NAMES = {
+    "admin": _("Administrator"),
+    "librarian": _("Librarian"),
+    "auditor": _("Auditor"),
+    "staff": _("Staff"),
+    "patron": _("Patron"),
+}
+
+
+def _role(user) -> str:
+    # Mirrors accounts.roles, but reads the prefetched groups (no query per row).
+    if user.is_superuser:
+        return "admin"
+    names = {group.name for group in user.groups.all()}
+    if user.is_staff and LIBRARIANS in names:
+        return "librarian"
+    if user.is_staff and AUDITORS in names:
+        return "auditor"
+    return "staff" if user.is_staff else "patron"
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin, ModelAdmin):
+class UserAdmin(
+    ReadOnlyHistoryAdmin, StaffImportExportMixin, ImportExportMixin, DjangoUserAdmin, ModelAdmin
+):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
+    resource_classes = [PatronResource]
+    list_display = ["username", "full_name", "email", "role", "is_active", "date_joined"]
+    list_filter = [RoleFilter, "is_active", "is_staff"]
+    search_fields = ["username", "email", "first_name", "last_name"]
+    search_help_text = _("Username, name or email")
+    ordering = ["username"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @display(description=_("Name"), ordering="last_name")
+    def full_name(self, user):
+        return user.get_full_name()
+
+    @display(
+        description=_("Role"),
+        label={"admin": "danger", "librarian": "success", "auditor": "warning", "staff": "info"},
+    )
+    def role(self, user):
+        role = _role(user)
+        return role, ROLE_NAMES[role]
+
+    def _is_protected(self, request, obj) -> bool:
+        # A librarian manages patrons; staff accounts (and their passwords) are the
+        # administrators' business, or a librarian could take over an admin account.
+        return (
+            obj is not None and (obj.is_staff or obj.is_superuser) and not request.user.is_superuser
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if self._is_protected(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._is_protected(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [*ADMIN_ONLY_FIELDS, "last_login", "date_joined"]
+        return readonly
+
+
+for model in (Group, AuthToken, AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
+    pass
+
+
+# --- Security: read-only windows -----------------------------------------------------------
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Knox tokens: who holds one and until when. Deleting one revokes it (admins only)."""
+
+    list_display = ["token_key", "user", "created", "expiry", "expired"]
+    list_select_related = ["user"]
+    search_fields = ["token_key", "user__username"]
+    fields = ["token_key", "user", "created", "expiry"]
+    readonly_fields = fields
+    ordering = ["-created"]
+
+    @display(description=_("Expired"), boolean=True)
+    def expired(self, token):
+        return token.expiry is not None and token.expiry < timezone.now()
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(ReadOnlyAdminMixin, AxesAccessAttemptAdmin, ModelAdmin):
+    """Failed logins per username and address; delete an attempt to lift its lockout."""
+
+    actions = ()  # axes' clean-up action needs no permission; deletion does
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, AxesAccessLogAdmin, ModelAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyAdminMixin, AxesAccessFailureLogAdmin, ModelAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False

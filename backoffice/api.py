@@ -6,6 +6,7 @@ import os
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, connection
 from django.db.models import ProtectedError, RestrictedError
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -46,6 +47,68 @@ def exception_handler(exc, context):
         detail = response.data["detail"]
         response.data["code"] = getattr(detail, "code", None) or "error"
     return response
+
+
+# --- OpenAPI: the error answers -------------------------------------------------------
+
+_ERROR_BODY = {
+    "type": "object",
+    "description": (
+        'A refusal: `{"detail": "...", "code": "..."}`; or, for invalid input, a map of '
+        'field names to messages (`{"isbn": ["Not a valid ISBN-13: ..."]}`).'
+    ),
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "additionalProperties": True,
+}
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema plus the error statuses an operation can answer.
+
+    drf-spectacular documents only the success response, so a client (or a fuzzer
+    checking the schema) meets undocumented 400/401/403/404/409/429s. Each is added here
+    when the operation can produce it; responses a view documents itself are kept.
+    """
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for status_code, description in self._error_statuses():
+            responses.setdefault(
+                str(status_code),
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": _ERROR_BODY}},
+                },
+            )
+        return responses
+
+    def _error_statuses(self) -> list[tuple[int, str]]:
+        from rest_framework.permissions import AllowAny
+
+        view, method = self.view, self.method
+        statuses = []
+        has_query = bool(
+            self._get_filter_parameters()
+            or self._get_pagination_parameters()
+            or self.get_override_parameters()
+        )
+        if method in _UNSAFE or has_query:
+            statuses.append((400, "Invalid input: a map of fields to messages."))
+        if view.get_authenticators():
+            statuses.append((401, "Missing, invalid, expired or revoked token."))
+        if any(not isinstance(permission, AllowAny) for permission in view.get_permissions()):
+            statuses.append((403, "Not allowed for this role."))
+        if "{" in self.path or self._get_paginator() is not None:
+            statuses.append((404, "No such object, or no such page."))
+        if method in _UNSAFE:
+            statuses.append((409, "Refused by a rule: `code` says which."))
+            statuses.append((429, "Too many requests or failed logins; see Retry-After."))
+        if method in {"POST", "PUT", "PATCH"}:
+            statuses.append((415, "Unsupported request content type."))
+        return statuses
 
 
 def broker_is_reachable() -> bool:

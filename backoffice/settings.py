@@ -13,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from backoffice import unfold_config
 from backoffice.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -185,7 +186,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "library.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backoffice.api.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"borrow": BORROW_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -269,6 +270,8 @@ CELERY_BEAT_SCHEDULE = {
 REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))
 
 # --- Admin theme ----------------------------------------------------------------------
+# The sidebar, dashboard and badge live in their own module; lazy URLs keep it importable here.
+UNFOLD = unfold_config.UNFOLD
 
 # --- Production hardening -------------------------------------------------------------
 if PRODUCTION:

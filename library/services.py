@@ -117,9 +117,19 @@ def book_create(*, actor, total_copies: int = 1, available_copies: int | None = 
     return book
 
 
-def _copies_after_change(
-    book: Book, on_loan: int, total_copies: int | None, available_copies: int | None
+def book_copies_validate(
+    *,
+    book: Book,
+    on_loan: int,
+    total_copies: int | None = None,
+    available_copies: int | None = None,
 ) -> tuple[int, int]:
+    """The copy counts a staff edit would leave, or a ValidationError dict.
+
+    Pure: reads nothing. ``None`` keeps a count as it is, and a total changed alone moves
+    the shelf count by the same amount. ``book_update`` calls it under the row lock; the
+    admin form calls it first so its messages appear against the fields.
+    """
     new_total = book.total_copies if total_copies is None else total_copies
     if available_copies is None:
         # Adding or removing copies moves the shelf count by the same amount.
@@ -141,6 +151,14 @@ def _copies_after_change(
     if errors:
         raise ValidationError(errors)
     return new_total, new_available
+
+
+def _copies_after_change(
+    book: Book, on_loan: int, total_copies: int | None, available_copies: int | None
+) -> tuple[int, int]:
+    return book_copies_validate(
+        book=book, on_loan=on_loan, total_copies=total_copies, available_copies=available_copies
+    )
 
 
 def book_update(
@@ -194,6 +212,15 @@ def book_delete(*, book: Book, actor) -> None:
 
 def borrow_create(*, user, book_id: int) -> Borrow:
     """Lend one copy of a book to ``user``."""
+    return _borrow_open(user=user, book_id=book_id, actor=user)
+
+
+def borrow_create_for_patron(*, user, book_id: int, actor) -> Borrow:
+    """A librarian lends a copy to ``user`` at the desk (admin); history records ``actor``."""
+    return _borrow_open(user=user, book_id=book_id, actor=actor)
+
+
+def _borrow_open(*, user, book_id: int, actor) -> Borrow:
     with transaction.atomic():
         # Locking the patron's row serialises one patron's borrows, so two parallel
         # requests cannot both pass the loan-limit and already-borrowed checks.
@@ -221,7 +248,7 @@ def borrow_create(*, user, book_id: int) -> Borrow:
             borrow_date=now,
             due_date=now + timedelta(days=settings.LOAN_PERIOD_DAYS),
         )
-        _record_history_user(borrow, user)
+        _record_history_user(borrow, actor)
         try:
             with transaction.atomic():
                 borrow.save()

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
@@ -6,23 +7,48 @@ from library.models import Book, Borrow
 
 
 class StrictBooleanFilter(django_filters.ChoiceFilter):
-    """true/false (or 1/0); anything else is a 400 instead of being silently ignored."""
+    """true/false (or 1/0); anything else is a 400 instead of being silently ignored.
+
+    A ``method`` receives a bool. (django-filter would hand it the raw choice, and the
+    string "false" is truthy.)
+    """
 
     TRUE, FALSE = ("true", "1"), ("false", "0")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, method=None, **kwargs):
+        self.bool_method = method
         kwargs["choices"] = [(value, value) for value in (*self.TRUE, *self.FALSE)]
         super().__init__(*args, **kwargs)
 
     def filter(self, queryset, value):
         if value in (None, ""):
             return queryset
-        return super().filter(queryset, value in self.TRUE)
+        value = value in self.TRUE
+        if self.bool_method:
+            return getattr(self.parent, self.bool_method)(queryset, self.field_name, value)
+        return super().filter(queryset, value)
+
+
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.Filter):
+    """A primary key: a whole number within the database's range, else a 400 (not a 500:
+    SQLite cannot even bind an integer past 64 bits)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class BookFilter(django_filters.FilterSet):
     genre = django_filters.CharFilter(field_name="genre", lookup_expr="iexact")
     available = StrictBooleanFilter(method="filter_available")
+
+    author = IdFilter(field_name="author_id")
 
     class Meta:
         model = Book
@@ -38,19 +64,32 @@ class BookFilter(django_filters.FilterSet):
 
 class BorrowFilter(django_filters.FilterSet):
     genre = django_filters.CharFilter(field_name="book__genre", lookup_expr="iexact")
-    author = django_filters.NumberFilter(field_name="book__author_id")
-    book = django_filters.NumberFilter(field_name="book_id")
-    user = django_filters.NumberFilter(field_name="user_id")
+    author = IdFilter(field_name="book__author_id")
+    book = IdFilter(field_name="book_id")
+    user = IdFilter(field_name="user_id")
     # Yields borrow_date_after / borrow_date_before, inclusive whole days.
     borrow_date = django_filters.DateFromToRangeFilter(field_name="borrow_date")
-    returned = django_filters.BooleanFilter(
-        field_name="return_date", lookup_expr="isnull", exclude=True
-    )
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    returned = StrictBooleanFilter(method="filter_returned")
+    overdue = StrictBooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Borrow
         fields = ["genre", "author", "book", "user", "borrow_date", "returned", "overdue"]
+
+    DATE_PARAMETERS = ("borrow_date_after", "borrow_date_before")
+
+    def __init__(self, data=None, *args, **kwargs):
+        # django-filter reads ?borrow_date_before= (empty) as "no bound"; the schema says
+        # a date, so an empty one is refused like any other malformed date.
+        if data is not None and any(data.get(name) == "" for name in self.DATE_PARAMETERS):
+            data = data.copy()
+            for name in self.DATE_PARAMETERS:
+                if data.get(name) == "":
+                    data[name] = "-"
+        super().__init__(data, *args, **kwargs)
+
+    def filter_returned(self, queryset, name, value):
+        return queryset.filter(return_date__isnull=not value)
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(return_date__isnull=True, due_date__lt=timezone.now())

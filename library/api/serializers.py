@@ -1,13 +1,45 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework import serializers
 
 from library.isbn import normalize_isbn
 from library.models import Author, Book, Borrow
 
 MAX_COPIES = 100_000
+MAX_ID = 2**63 - 1
 
 
-class AuthorSerializer(serializers.ModelSerializer):
+def _id_field() -> serializers.IntegerField:
+    # A key as a whole number within the database's range: 1.5 or 2**64 are a 400, not a
+    # silently truncated id or a database error.
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class QueryDateField(serializers.DateField):
+    """A date in a query string; ``?start=`` (empty) is malformed, not "no date"."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
+class StrictCharField(serializers.CharField):
+    """Text must be a JSON string: DRF would store ``{"name": 0}`` as "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class AuthorSerializer(StrictModelSerializer):
     book_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -21,8 +53,8 @@ class AuthorSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
-class BookSerializer(serializers.ModelSerializer):
-    isbn = serializers.CharField(
+class BookSerializer(StrictModelSerializer):
+    isbn = StrictCharField(
         max_length=17, help_text="ISBN-10 or ISBN-13, hyphens allowed; stored as ISBN-13."
     )
     author_name = serializers.CharField(source="author.name", read_only=True)
@@ -37,6 +69,7 @@ class BookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Book
+        extra_kwargs = {"author": {"pk_field": _id_field()}}
         fields = [
             "id",
             "title",
@@ -79,14 +112,15 @@ class GenreAvailabilitySerializer(serializers.Serializer):
 
 
 class AvailableByGenreQuerySerializer(serializers.Serializer):
-    genre = serializers.CharField(required=False, max_length=64)
+    # Blank means every genre, as leaving it out does.
+    genre = serializers.CharField(required=False, allow_blank=True, max_length=64)
     limit = serializers.IntegerField(
         required=False, default=100, min_value=1, max_value=1000, help_text="Titles per genre."
     )
 
 
 class BorrowCreateSerializer(serializers.Serializer):
-    book = serializers.PrimaryKeyRelatedField(queryset=Book.objects.all())
+    book = serializers.PrimaryKeyRelatedField(queryset=Book.objects.all(), pk_field=_id_field())
 
 
 class BorrowSerializer(serializers.ModelSerializer):
@@ -119,9 +153,11 @@ class BorrowSerializer(serializers.ModelSerializer):
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day, inclusive (ISO 8601).")
-    end = serializers.DateField(required=False, help_text="Last day, inclusive (ISO 8601).")
-    limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=50)
+    start = QueryDateField(required=False, help_text="First day, inclusive (ISO 8601).")
+    end = QueryDateField(required=False, help_text="Last day, inclusive (ISO 8601).")
+    limit = serializers.IntegerField(
+        required=False, default=5, min_value=1, max_value=50, help_text="Rows in each top list."
+    )
 
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")

@@ -1,0 +1,91 @@
+"""Shared set-up for the benchmark scripts: production settings, accounts, timings.
+
+The scripts run against whatever DATABASE_URL / REDIS_URL point at (see
+docs/PERFORMANCE.md); they refuse SQLite, because the figures are about PostgreSQL.
+Unless set, the environment is completed to production mode with HTTPS redirects off
+(the benchmark speaks plain HTTP on 127.0.0.1) and DEBUG off.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BENCH_ENV = {
+    "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+    "DJANGO_ENV": "production",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "DJANGO_DEBUG": "0",
+    "BORROW_RATE": "100000/hour",
+    "LOG_LEVEL": "WARNING",
+}
+
+BENCH_LIBRARIAN = "bench-librarian"
+BENCH_PATRON_PREFIX = "bench-patron-"
+
+
+def setup(*, require_postgres: bool = True) -> None:
+    for name, value in BENCH_ENV.items():
+        os.environ.setdefault(name, value)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if require_postgres and connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to the PostgreSQL benchmark database (docs/PERFORMANCE.md).")
+
+
+def figure(name: str, value, unit: str = "") -> None:
+    """One result line: ``name: value unit``."""
+    if isinstance(value, float):
+        value = f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    print(f"{name}: {value} {unit}".rstrip(), flush=True)
+
+
+def median_seconds(run, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_librarian():
+    """A staff account in the Librarians group, created once."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import LIBRARIANS
+
+    user, created = get_user_model().objects.get_or_create(
+        username=BENCH_LIBRARIAN, defaults={"is_staff": True, "email": "bench@example.org"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=LIBRARIANS))
+    return user
+
+
+def token_for(user) -> str:
+    from knox.models import AuthToken
+
+    _, key = AuthToken.objects.create(user=user)
+    return key
+
+
+def psql_dsn() -> str:
+    """DATABASE_URL in the form psql takes (postgres:// is fine, the Django scheme is not)."""
+    url = os.environ["DATABASE_URL"]
+    for scheme in ("postgresql://", "postgres://", "pgsql://"):
+        if url.startswith(scheme):
+            return "postgresql://" + url[len(scheme) :]
+    raise SystemExit("DATABASE_URL is not a PostgreSQL URL")

@@ -1,0 +1,312 @@
+"""Borrow + return throughput under concurrency, against a real gunicorn.
+
+Starts gunicorn (production settings, DEBUG off, Redis cache and PostgreSQL from the
+environment) on a free 127.0.0.1 port, gives each of ``--clients`` threads its own patron
+and API token, and alternates two phases for ``--rounds`` rounds:
+
+- ceiling: every client calls GET /auth/user/ in a loop (the cheapest authenticated
+  request: token check and one serialised row);
+- cycles: every client borrows a random book (POST /borrow/) and returns it
+  (PUT /borrow/{id}/return/), in a loop.
+
+Alternating the phases spreads any outside load on the machine over both. The borrow
+throttle is raised for the run (BORROW_RATE=100000/hour unless set), or every patron
+would be refused after 20 borrows. Afterwards: no 5xx, no loan of the bench patrons left
+open, and every book's shelf count equal to total minus open loans
+(``library.demo.invariants_hold``); then the peak RSS (VmHWM) of each gunicorn worker.
+
+    .venv/bin/python bench/load.py [--clients 16] [--seconds 20] [--rounds 2]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import common
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
+    parser.add_argument("--rounds", type=int, default=2, help="ceiling/cycles alternations")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--books", type=int, default=5000, help="random books to borrow from")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--proposed",
+        action="store_true",
+        help="serve bench/proposed_wsgi.py: the borrow/return path as proposed (measurement)",
+    )
+    args = parser.parse_args()
+    common.setup()
+
+    from django.contrib.auth import get_user_model
+    from django.db import close_old_connections
+
+    from library import services
+    from library.demo import invariants_hold
+    from library.models import Book, Borrow
+
+    rng = random.Random(args.seed)
+    User = get_user_model()
+    patrons = []
+    for number in range(1, args.clients + 1):
+        patron, created = User.objects.get_or_create(
+            username=f"{common.BENCH_PATRON_PREFIX}{number:02d}",
+            defaults={"email": f"bench-patron-{number}@example.org"},
+        )
+        if created:
+            patron.set_unusable_password()
+            patron.save(update_fields=["password"])
+        for borrow_id in Borrow.objects.open().filter(user=patron).values_list("id", flat=True):
+            services.borrow_return(borrow_id=borrow_id, actor=patron)
+        patrons.append(patron)
+    tokens = [common.token_for(patron) for patron in patrons]
+    pool = list(
+        Book.objects.filter(available_copies__gt=0)
+        .order_by("?")
+        .values_list("id", flat=True)[: args.books]
+    )
+    close_old_connections()
+
+    port = free_port()
+    app = "bench.proposed_wsgi:application" if args.proposed else "backoffice.wsgi:application"
+    server = start_gunicorn(port, args.workers, args.threads, app)
+    try:
+        wait_until_up(port)
+        common.figure(
+            "server", f"gunicorn {app} gthread workers={args.workers} threads={args.threads}", ""
+        )
+        common.figure("clients", args.clients, "threads")
+        ceiling, cycles = Phase("ceiling"), Phase("cycles")
+        for _ in range(args.rounds):
+            run_phase(ceiling, port, tokens, args.seconds, ceiling_client, rng, pool)
+            run_phase(cycles, port, tokens, args.seconds, cycle_client, rng, pool)
+        worker_hwm = gunicorn_worker_hwm(server.pid)
+    finally:
+        stop(server)
+
+    ceiling_rps = ceiling.count("user") / ceiling.seconds
+    cycles_per_s = cycles.count("cycle") / cycles.seconds
+    common.figure("ceiling_get_auth_user", ceiling_rps, "req/s")
+    common.figure("ceiling_p50", ceiling.percentile("user", 50), "ms")
+    common.figure("ceiling_p99", ceiling.percentile("user", 99), "ms")
+    common.figure("borrow_return_cycles", cycles_per_s, "cycles/s")
+    common.figure("borrow_return_requests", 2 * cycles_per_s, "req/s")
+    for kind in ("borrow", "return", "cycle"):
+        common.figure(f"{kind}_p50", cycles.percentile(kind, 50), "ms")
+        common.figure(f"{kind}_p99", cycles.percentile(kind, 99), "ms")
+    common.figure("cycles_to_ceiling_ratio", cycles_per_s / ceiling_rps, "(target >= 0.5)")
+    statuses = ceiling.statuses + cycles.statuses
+    common.figure("statuses", " ".join(f"{s}={n}" for s, n in sorted(statuses.items())), "")
+    server_errors = sum(n for s, n in statuses.items() if s >= 500)
+    common.figure("http_5xx", server_errors, "responses")
+    common.figure("no_copies_retries", statuses.get(409, 0), "responses")
+    for pid, kib in sorted(worker_hwm.items()):
+        common.figure(f"gunicorn_worker_{pid}_vmhwm", kib / 1024, "MiB")
+    if worker_hwm:
+        common.figure("gunicorn_worker_peak_rss_max", max(worker_hwm.values()) / 1024, "MiB")
+    client_cpu = resource.getrusage(resource.RUSAGE_SELF)
+    common.figure("client_cpu", client_cpu.ru_utime + client_cpu.ru_stime, "s")
+
+    left_open = Borrow.objects.open().filter(user__in=patrons).count()
+    consistent = invariants_hold()
+    common.figure("bench_loans_left_open", left_open, "loans")
+    common.figure("counters_consistent", "yes" if consistent else "NO", "")
+    failed = server_errors or left_open or not consistent or cycles.errors
+    for error in cycles.errors[:5] + ceiling.errors[:5]:
+        print(f"error: {error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# --- Phases ------------------------------------------------------------------------------
+
+
+class Phase:
+    def __init__(self, name: str):
+        self.name = name
+        self.seconds = 0.0
+        self.latencies: dict[str, list[float]] = {}
+        self.statuses: Counter = Counter()
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def record(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.latencies.setdefault(kind, []).append(seconds)
+
+    def status(self, code: int) -> None:
+        with self.lock:
+            self.statuses[code] += 1
+
+    def count(self, kind: str) -> int:
+        return len(self.latencies.get(kind, []))
+
+    def percentile(self, kind: str, pct: float) -> float:
+        values = sorted(self.latencies.get(kind, [0.0]))
+        if len(values) == 1:
+            return values[0] * 1000
+        return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1] * 1000
+
+
+def run_phase(phase, port, tokens, seconds, client, rng, pool) -> None:
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(
+            target=client,
+            args=(phase, port, token, deadline, random.Random(rng.random()), pool),
+            daemon=True,
+        )
+        for token in tokens
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    phase.seconds += time.perf_counter() - started
+
+
+def request(conn, method, path, token, body=None):
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    started = time.perf_counter()
+    try:
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+    except (http.client.HTTPException, OSError):
+        # The server closed a kept-alive connection: reconnect once.
+        conn.close()
+        started = time.perf_counter()
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+    return response.status, data, time.perf_counter() - started
+
+
+def ceiling_client(phase, port, token, deadline, rng, pool) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.perf_counter() < deadline:
+        status, _, seconds = request(conn, "GET", "/auth/user/", token)
+        phase.status(status)
+        if status == 200:
+            phase.record("user", seconds)
+        else:
+            phase.errors.append(f"GET /auth/user/ -> {status}")
+    conn.close()
+
+
+def cycle_client(phase, port, token, deadline, rng, pool) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.perf_counter() < deadline:
+        book = rng.choice(pool)
+        status, data, borrow_seconds = request(conn, "POST", "/borrow/", token, {"book": book})
+        phase.status(status)
+        if status == 409:  # all copies out (another client, or the generated history)
+            continue
+        if status != 201:
+            phase.errors.append(f"POST /borrow/ -> {status} {data[:200]!r}")
+            continue
+        phase.record("borrow", borrow_seconds)
+        borrow_id = json.loads(data)["id"]
+        status, data, return_seconds = request(conn, "PUT", f"/borrow/{borrow_id}/return/", token)
+        phase.status(status)
+        if status != 200:
+            phase.errors.append(f"PUT /borrow/{borrow_id}/return/ -> {status} {data[:200]!r}")
+            continue
+        phase.record("return", return_seconds)
+        phase.record("cycle", borrow_seconds + return_seconds)
+    conn.close()
+
+
+# --- gunicorn ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, threads: int, app: str) -> subprocess.Popen:
+    log = Path(os.environ.get("BENCH_GUNICORN_LOG", "/tmp/shelfwise-bench-gunicorn.log"))
+    return subprocess.Popen(
+        [
+            str(common.ROOT / ".venv" / "bin" / "gunicorn"),
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--error-logfile",
+            str(log),
+        ],
+        cwd=common.ROOT,
+        env=os.environ.copy(),
+        start_new_session=True,
+    )
+
+
+def wait_until_up(port: int) -> None:
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/health/")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not become healthy")
+
+
+def gunicorn_worker_hwm(master_pid: int) -> dict[int, int]:
+    """VmHWM (peak resident set, KiB) of each worker process of the master."""
+    peaks = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmHWM" in fields:
+            peaks[int(status.parent.name)] = int(fields["VmHWM"].split()[0])
+    return peaks
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The reads that had to change for a library of 100,000 titles and 1,000,000 loans
+(docs/PERFORMANCE.md) stay fixed-cost and keep their answers.
+
+- /stats/ counts first and joins only the contenders for the top lists (a window RANK),
+  selecting only the columns shown: still one query per figure.
+- /books/available-by-genre/ ranks titles on the books table alone and joins authors to
+  the rows kept: still two queries.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from library import selectors
+from library.models import Book
+
+from ..conftest import client_for
+from ..factories import AuthorFactory, BookFactory, BorrowFactory, LibrarianFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def lend(book, patrons, *, days_ago: float) -> None:
+    start = timezone.now() - timedelta(days=days_ago)
+    for patron in patrons:
+        BorrowFactory(
+            book=book, user=patron, borrow_date=start, return_date=start + timedelta(days=1)
+        )
+
+
+@pytest.fixture
+def circulation():
+    """Books borrowed 5, 3, 3, 3, 1 times in the period (ties at the cut), plus old loans."""
+    patrons = UserFactory.create_batch(6)
+    authors = AuthorFactory.create_batch(2)
+    books = [BookFactory(author=authors[i % 2], title=f"Title {i}") for i in range(6)]
+    for book, count in zip(books, [5, 3, 3, 3, 1], strict=False):
+        lend(book, patrons[:count], days_ago=3)
+    lend(books[5], patrons, days_ago=400)  # outside any recent period
+    return books, patrons
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 10])
+def test_stats_top_lists_match_a_plain_group_by(circulation, limit):
+    today = timezone.localdate()
+    period = selectors.Period.from_dates(today - timedelta(days=29), today)
+
+    stats = selectors.borrow_stats(period=period, limit=limit)
+
+    window = {
+        "borrows__borrow_date__gte": period.start,
+        "borrows__borrow_date__lt": period.end,
+    }
+    expected_books = list(
+        Book.objects.filter(**window)
+        .annotate(n=Count("borrows"))
+        .order_by("-n", "title", "id")
+        .values_list("id", "n")[:limit]
+    )
+    assert [(b.id, b.borrow_count) for b in stats.most_borrowed_books] == expected_books
+    from django.contrib.auth import get_user_model
+
+    expected_users = list(
+        get_user_model()
+        .objects.filter(**window)
+        .annotate(n=Count("borrows"))
+        .order_by("-n", "username")
+        .values_list("id", "n")[:limit]
+    )
+    assert [(u.id, u.borrow_count) for u in stats.most_active_borrowers] == expected_users
+    assert stats.borrowed_count == 15
+
+
+def test_stats_rows_carry_what_the_api_and_dashboard_show_without_more_queries(
+    circulation, django_assert_num_queries
+):
+    today = timezone.localdate()
+    stats = selectors.borrow_stats(period=selectors.Period.from_dates(today, today))
+    with django_assert_num_queries(0):
+        for book in stats.most_borrowed_books:
+            assert book.title and book.author.name and book.borrow_count
+        for patron in stats.most_active_borrowers:
+            assert patron.get_username()
+            patron.get_full_name()
+            assert patron.email
+            assert patron.borrow_count
+
+
+@pytest.mark.parametrize("rows", [6, 30])
+def test_stats_endpoint_query_count_is_fixed(django_assert_num_queries, rows):
+    patrons = UserFactory.create_batch(3)
+    for index in range(rows):
+        lend(BookFactory(), patrons[: 1 + index % 3], days_ago=2)
+    client = client_for(LibrarianFactory())
+
+    # auth 2 + groups 1 + count + top books + top patrons + average
+    with django_assert_num_queries(7):
+        response = client.get("/stats/", {"limit": 5})
+
+    assert response.status_code == 200
+    assert len(response.data["most_borrowed_books"]) == 5
+
+
+@pytest.mark.parametrize("per_genre", [1, 3, 100])
+def test_available_by_genre_keeps_the_first_titles_of_each_genre(per_genre):
+    for genre in ("Drama", "Poetry"):
+        for index in range(4):
+            BookFactory(genre=genre, title=f"{genre} {index}")
+    BookFactory(genre="Drama", title="Drama 0 (all out)", total_copies=1, available_copies=0)
+
+    groups = selectors.books_available_by_genre(books_per_genre=per_genre)
+
+    assert [group.genre for group in groups] == ["Drama", "Poetry"]
+    for group in groups:
+        assert group.available_titles == 4
+        assert [book.title for book in group.books] == [
+            f"{group.genre} {index}" for index in range(min(per_genre, 4))
+        ]
+
+
+def test_available_by_genre_is_two_queries_whatever_the_size(django_assert_num_queries):
+    for index in range(40):
+        BookFactory(genre=f"Genre {index % 5}")
+
+    with django_assert_num_queries(2):
+        groups = selectors.books_available_by_genre(books_per_genre=3)
+        for group in groups:
+            for book in group.books:
+                assert book.author.name
