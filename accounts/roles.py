@@ -4,13 +4,26 @@ LIBRARIANS = "Librarians"
 AUDITORS = "Auditors"
 
 
+def load_group_memberships(user) -> None:
+    """Read the user's groups and their permissions in one query, cached on the instance.
+
+    A request asks for roles (group names) and, in the admin, for group permissions;
+    Django's ModelBackend would read those with a query of their own
+    (accounts.backends.RoleAwareModelBackend reads this cache instead).
+    """
+    rows = list(
+        user.groups.values_list(
+            "name", "permissions__content_type__app_label", "permissions__codename"
+        )
+    )
+    user._shelfwise_group_names = frozenset(name for name, _, _ in rows)
+    user._group_perm_cache = {f"{app}.{codename}" for _, app, codename in rows if codename}
+
+
 def _group_names(user) -> frozenset[str]:
-    # Cached on the instance: a request asks several permission questions of one user.
-    cached = getattr(user, "_shelfwise_group_names", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._shelfwise_group_names = cached
-    return cached
+    if getattr(user, "_shelfwise_group_names", None) is None:
+        load_group_memberships(user)
+    return user._shelfwise_group_names
 
 
 def is_librarian(user) -> bool:

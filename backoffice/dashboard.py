@@ -9,11 +9,13 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.roles import can_read_all_circulation, is_librarian
 from library import selectors
@@ -170,6 +172,53 @@ def _figures(figures: selectors.DashboardFigures) -> list[Figure]:
     ]
 
 
+def _statistics(days: int) -> dict:
+    """Every figure and chart of the dashboard for the last ``days`` days (8 queries)."""
+    today = timezone.localdate()
+    period = Period.from_dates(today - timedelta(days=days - 1), today)
+    stats = selectors.borrow_stats(period=period, limit=TOP_LIMIT)
+    by_genre = selectors.borrows_by_genre(period=period)
+    book_url = "admin:library_book_change"
+    user_url = "admin:accounts_user_change"
+    return {
+        "computed_at": timezone.now(),
+        "figures": _figures(selectors.dashboard_figures()),
+        "borrowed_count": stats.borrowed_count,
+        "average_loan_days": stats.average_borrow_duration_days,
+        "per_day_chart": _per_day_chart(period, days),
+        "genre_chart": _chart(
+            [row["genre"] for row in by_genre],
+            _("Borrows"),
+            [row["count"] for row in by_genre],
+        ),
+        "has_genre_data": bool(by_genre),
+        "top_books": _ranking(
+            stats.most_borrowed_books,
+            count_of=lambda book: book.borrow_count,
+            label_of=lambda book: book.title,
+            detail_of=lambda book: book.author.name,
+            link_of=lambda book: reverse(book_url, args=[book.pk]),
+        ),
+        "top_borrowers": _ranking(
+            stats.most_active_borrowers,
+            count_of=lambda patron: patron.borrow_count,
+            label_of=lambda patron: patron.get_username(),
+            detail_of=lambda patron: patron.get_full_name() or patron.email,
+            link_of=lambda patron: reverse(user_url, args=[patron.pk]),
+        ),
+    }
+
+
+def _statistics_cached(days: int) -> dict:
+    # Aggregates over the whole loan history are worth a minute of staleness: every
+    # librarian opening the admin would otherwise rerun them (DASHBOARD_CACHE_SECONDS).
+    timeout = settings.DASHBOARD_CACHE_SECONDS
+    if timeout <= 0:
+        return _statistics(days)
+    key = f"dashboard:{days}:{timezone.localdate().isoformat()}:{get_language()}"
+    return cache.get_or_set(key, lambda: _statistics(days), timeout)
+
+
 def dashboard_callback(request, context: dict) -> dict:
     """UNFOLD["DASHBOARD_CALLBACK"]: adds the statistics to the admin index context."""
     user = request.user
@@ -178,13 +227,6 @@ def dashboard_callback(request, context: dict) -> dict:
         return context
 
     days = period_days(request)
-    today = timezone.localdate()
-    period = Period.from_dates(today - timedelta(days=days - 1), today)
-    stats = selectors.borrow_stats(period=period, limit=TOP_LIMIT)
-    by_genre = selectors.borrows_by_genre(period=period)
-    book_url = "admin:library_book_change"
-    user_url = "admin:accounts_user_change"
-
     context.update(
         {
             "title": _("Dashboard"),
@@ -200,32 +242,9 @@ def dashboard_callback(request, context: dict) -> dict:
                 }
                 for choice in PERIOD_CHOICES
             ],
-            "figures": _figures(selectors.dashboard_figures()),
-            "borrowed_count": stats.borrowed_count,
-            "average_loan_days": stats.average_borrow_duration_days,
-            "per_day_chart": _per_day_chart(period, days),
             "per_day_options": _chart_options(rotate_labels=False),
             "genre_options": _chart_options(rotate_labels=True),
-            "genre_chart": _chart(
-                [row["genre"] for row in by_genre],
-                _("Borrows"),
-                [row["count"] for row in by_genre],
-            ),
-            "has_genre_data": bool(by_genre),
-            "top_books": _ranking(
-                stats.most_borrowed_books,
-                count_of=lambda book: book.borrow_count,
-                label_of=lambda book: book.title,
-                detail_of=lambda book: book.author.name,
-                link_of=lambda book: reverse(book_url, args=[book.pk]),
-            ),
-            "top_borrowers": _ranking(
-                stats.most_active_borrowers,
-                count_of=lambda patron: patron.borrow_count,
-                label_of=lambda patron: patron.get_username(),
-                detail_of=lambda patron: patron.get_full_name() or patron.email,
-                link_of=lambda patron: reverse(user_url, args=[patron.pk]),
-            ),
+            **_statistics_cached(days),
             "can_generate_report": is_librarian(user),
         }
     )

@@ -128,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # axes first so a locked-out username+IP is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.RoleAwareModelBackend",
 ]
 
 # --- Cache (throttling and axes share it across processes) ----------------------------
@@ -147,6 +147,10 @@ else:
             "LOCATION": "shelfwise_cache",
         }
     }
+
+if REDIS_URL:
+    # Session reads from the cache, writes through to the database: no SQL per admin page.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Internationalisation, static files -----------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -174,6 +178,7 @@ LOAN_PERIOD_DAYS = env_int("LOAN_PERIOD_DAYS", 14)
 MAX_OPEN_BORROWS = env_int("MAX_OPEN_BORROWS", 5)
 BORROW_RATE = env_str("BORROW_RATE", "20/hour")
 STATS_DEFAULT_PERIOD_DAYS = 30
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

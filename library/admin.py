@@ -199,6 +199,7 @@ class AuthorAdmin(
     ModelAdmin,
 ):
     resource_classes = [AuthorResource]
+    show_full_result_count = False  # one COUNT per page, not two
     list_display = ["name", "nationality", "birthdate", "book_count"]
     list_filter = ["nationality"]
     search_fields = ["name"]
@@ -423,6 +424,7 @@ class BookAdmin(
 ):
     form = BookAdminForm
     resource_classes = [BookResource]
+    show_full_result_count = False  # one COUNT per page, not two
     list_display = [
         "title",
         "author_name",

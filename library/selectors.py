@@ -128,7 +128,14 @@ class BorrowStats:
 def borrow_stats(*, period: Period, limit: int = 5) -> BorrowStats:
     in_period = Q(borrow_date__gte=period.start, borrow_date__lt=period.end)
     borrows = Borrow.objects.filter(in_period)
-    borrowed_count = borrows.count()
+    # One pass over the period's loans for the count and the average loan duration.
+    totals = borrows.aggregate(
+        count=Count("*"),
+        duration=Avg(
+            ExpressionWrapper(F("return_date") - F("borrow_date"), output_field=DurationField()),
+            filter=Q(return_date__isnull=False),
+        ),
+    )
 
     # Counting first and joining after: only the books and patrons that can make the top
     # list (those with at least the limit-th highest count) are joined to their borrows.
@@ -150,14 +157,10 @@ def borrow_stats(*, period: Period, limit: int = 5) -> BorrowStats:
         .annotate(borrow_count=Count("*"))
         .order_by("-borrow_count", "username")[:limit]
     )
-    average = borrows.filter(return_date__isnull=False).aggregate(
-        duration=Avg(
-            ExpressionWrapper(F("return_date") - F("borrow_date"), output_field=DurationField())
-        )
-    )["duration"]
+    average = totals["duration"]
     return BorrowStats(
         period=period,
-        borrowed_count=borrowed_count,
+        borrowed_count=totals["count"],
         most_borrowed_books=most_borrowed,
         most_active_borrowers=most_active,
         average_borrow_duration_days=(

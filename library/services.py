@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from backoffice.errors import DomainError, NotFound
@@ -224,11 +224,15 @@ def _borrow_open(*, user, book_id: int, actor) -> Borrow:
     with transaction.atomic():
         # Locking the patron's row serialises one patron's borrows, so two parallel
         # requests cannot both pass the loan-limit and already-borrowed checks.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        open_loans = Borrow.objects.open().filter(user_id=user.pk)
-        if open_loans.filter(book_id=book_id).exists():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk").first()
+        loans = (
+            Borrow.objects.open()
+            .filter(user_id=user.pk)
+            .aggregate(open=Count("id"), of_this_book=Count("id", filter=Q(book_id=book_id)))
+        )
+        if loans["of_this_book"]:
             raise AlreadyBorrowed()
-        if open_loans.count() >= settings.MAX_OPEN_BORROWS:
+        if loans["open"] >= settings.MAX_OPEN_BORROWS:
             raise LoanLimitReached(settings.MAX_OPEN_BORROWS)
 
         # One conditional UPDATE: of N concurrent borrowers of the last copy, exactly one
@@ -250,11 +254,10 @@ def _borrow_open(*, user, book_id: int, actor) -> Borrow:
         )
         _record_history_user(borrow, actor)
         try:
-            with transaction.atomic():
-                borrow.save()
+            borrow.save()
         except IntegrityError:
-            # The partial unique index caught a parallel borrow of the same book; raising
-            # rolls back our decrement with the outer transaction.
+            # The partial unique index caught a parallel borrow of the same book. Raising
+            # out of the atomic block rolls back our decrement with the whole transaction.
             raise AlreadyBorrowed() from None
     return borrow
 
@@ -263,26 +266,27 @@ def borrow_return(*, borrow_id: int, actor, visible_to_all: bool = False) -> Bor
     """Close a loan and put the copy back on the shelf.
 
     ``visible_to_all`` is for librarians; patrons can only return their own borrows, and
-    someone else's borrow is reported as not found rather than forbidden.
+    someone else's borrow is reported as not found rather than forbidden. The borrow comes
+    back with its book, author and patron loaded.
     """
     with transaction.atomic():
-        borrows = Borrow.objects.select_for_update().filter(pk=borrow_id)
+        # The row lock (PostgreSQL) or the write lock that every transaction takes at
+        # BEGIN (SQLite, IMMEDIATE mode) makes parallel returns of one borrow queue here;
+        # each one after the first reads the return_date the first one wrote.
+        borrows = (
+            Borrow.objects.select_for_update(of=("self",))
+            .select_related("book__author", "user")
+            .filter(pk=borrow_id)
+        )
         if not visible_to_all:
             borrows = borrows.filter(user_id=actor.pk)
         borrow = borrows.first()
         if borrow is None:
             raise BorrowNotFound()
-        # The conditional UPDATE is the guard on databases without row locks (SQLite):
-        # only the first of several parallel returns changes a row.
-        now = max(timezone.now(), borrow.borrow_date)
-        closed = Borrow.objects.filter(pk=borrow_id, return_date__isnull=True).update(
-            return_date=now
-        )
-        if not closed:
+        if borrow.return_date is not None:
             raise AlreadyReturned()
-        Book.objects.filter(pk=borrow.book_id).update(available_copies=F("available_copies") + 1)
-        borrow.return_date = now
+        borrow.return_date = max(timezone.now(), borrow.borrow_date)
         _record_history_user(borrow, actor)
-        # .update() bypasses simple-history, so the return is recorded explicitly.
         borrow.save(update_fields=["return_date"])
+        Book.objects.filter(pk=borrow.book_id).update(available_copies=F("available_copies") + 1)
     return borrow

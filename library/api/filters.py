@@ -44,7 +44,27 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
-class BookFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """``?author=`` or ``?available=`` (empty) is malformed, not "no filter": the schema
+    says a number or true/false. Free-text filters (genre, nationality) may be empty."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            strict = []
+            for name, declared in self.base_filters.items():
+                if isinstance(declared, IdFilter | StrictBooleanFilter):
+                    strict.append(name)
+                elif isinstance(declared, django_filters.DateFromToRangeFilter):
+                    strict += [f"{name}_after", f"{name}_before"]
+            empty = [name for name in strict if data.get(name) == ""]
+            if empty:
+                data = data.copy()
+                for name in empty:
+                    data[name] = "-"  # fails the field's own validation: a 400
+        super().__init__(data, *args, **kwargs)
+
+
+class BookFilter(StrictFilterSet):
     genre = django_filters.CharFilter(field_name="genre", lookup_expr="iexact")
     available = StrictBooleanFilter(method="filter_available")
 
@@ -62,7 +82,7 @@ class BookFilter(django_filters.FilterSet):
         )
 
 
-class BorrowFilter(django_filters.FilterSet):
+class BorrowFilter(StrictFilterSet):
     genre = django_filters.CharFilter(field_name="book__genre", lookup_expr="iexact")
     author = IdFilter(field_name="book__author_id")
     book = IdFilter(field_name="book_id")
@@ -75,18 +95,6 @@ class BorrowFilter(django_filters.FilterSet):
     class Meta:
         model = Borrow
         fields = ["genre", "author", "book", "user", "borrow_date", "returned", "overdue"]
-
-    DATE_PARAMETERS = ("borrow_date_after", "borrow_date_before")
-
-    def __init__(self, data=None, *args, **kwargs):
-        # django-filter reads ?borrow_date_before= (empty) as "no bound"; the schema says
-        # a date, so an empty one is refused like any other malformed date.
-        if data is not None and any(data.get(name) == "" for name in self.DATE_PARAMETERS):
-            data = data.copy()
-            for name in self.DATE_PARAMETERS:
-                if data.get(name) == "":
-                    data[name] = "-"
-        super().__init__(data, *args, **kwargs)
 
     def filter_returned(self, queryset, name, value):
         return queryset.filter(return_date__isnull=not value)

@@ -20,6 +20,15 @@ class PageNumberPagination(DrfPageNumberPagination):
             raise ValidationError({self.page_size_query_param: ["A whole number of at least 1."]})
         return min(size, self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        # DRF reads ?page= (empty) as page 1; like ?page=abc it is an invalid page (404).
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        return raw
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from library.isbn import normalize_isbn
@@ -15,11 +16,20 @@ def _id_field() -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
-class QueryDateField(serializers.DateField):
-    """A date in a query string; ``?start=`` (empty) is malformed, not "no date"."""
+class _PresentMeansGiven:
+    """In a query string DRF reads ``?limit=`` (empty) as "not given" and falls back to
+    the default; the schema says a number or a date, so an empty one is malformed."""
 
     def get_value(self, dictionary):
         return dictionary.get(self.field_name, serializers.empty)
+
+
+class QueryDateField(_PresentMeansGiven, serializers.DateField):
+    pass
+
+
+class QueryIntegerField(_PresentMeansGiven, serializers.IntegerField):
+    pass
 
 
 class StrictCharField(serializers.CharField):
@@ -114,13 +124,16 @@ class GenreAvailabilitySerializer(serializers.Serializer):
 class AvailableByGenreQuerySerializer(serializers.Serializer):
     # Blank means every genre, as leaving it out does.
     genre = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    limit = serializers.IntegerField(
+    limit = QueryIntegerField(
         required=False, default=100, min_value=1, max_value=1000, help_text="Titles per genre."
     )
 
 
 class BorrowCreateSerializer(serializers.Serializer):
-    book = serializers.PrimaryKeyRelatedField(queryset=Book.objects.all(), pk_field=_id_field())
+    # The author comes along: the response shows it, and needs no second read.
+    book = serializers.PrimaryKeyRelatedField(
+        queryset=Book.objects.select_related("author"), pk_field=_id_field()
+    )
 
 
 class BorrowSerializer(serializers.ModelSerializer):
@@ -155,7 +168,7 @@ class BorrowSerializer(serializers.ModelSerializer):
 class StatsQuerySerializer(serializers.Serializer):
     start = QueryDateField(required=False, help_text="First day, inclusive (ISO 8601).")
     end = QueryDateField(required=False, help_text="Last day, inclusive (ISO 8601).")
-    limit = serializers.IntegerField(
+    limit = QueryIntegerField(
         required=False, default=5, min_value=1, max_value=50, help_text="Rows in each top list."
     )
 
@@ -163,6 +176,11 @@ class StatsQuerySerializer(serializers.Serializer):
         start, end = attrs.get("start"), attrs.get("end")
         if start and end and start > end:
             raise serializers.ValidationError({"end": "The end date is before the start date."})
+        if start and not end and start > timezone.localdate():
+            # The end defaults to today: a later start would make an inverted period.
+            raise serializers.ValidationError(
+                {"start": "The start date is after today, the default end date."}
+            )
         return attrs
 
 

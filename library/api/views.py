@@ -144,10 +144,9 @@ class BorrowViewSet(
     def create(self, request):
         payload = BorrowCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        borrow = services.borrow_create(
-            user=request.user, book_id=payload.validated_data["book"].pk
-        )
-        borrow = self.get_queryset().get(pk=borrow.pk)
+        book = payload.validated_data["book"]
+        borrow = services.borrow_create(user=request.user, book_id=book.pk)
+        borrow.book = book  # title, author and genre for the response; no re-read
         return Response(BorrowSerializer(borrow).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: BorrowSerializer})
@@ -156,7 +155,6 @@ class BorrowViewSet(
         borrow = services.borrow_return(
             borrow_id=_as_id(pk), actor=request.user, visible_to_all=is_librarian(request.user)
         )
-        borrow = self.get_queryset().get(pk=borrow.pk)
         return Response(BorrowSerializer(borrow).data)
 
 

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("admin:index")
 
 # Pinned: the dashboard costs the same whatever the size of the catalogue and history.
-DASHBOARD_QUERIES = 14
+# Session, user, user permissions, groups with their permissions: 4 on every admin page.
+# The statistics add 8 queries when computed, or one cache read while they are fresh.
+DASHBOARD_QUERIES_COMPUTED = 12
+DASHBOARD_QUERIES_CACHED = 5
 
 
 @pytest.fixture
@@ -151,7 +154,7 @@ def test_librarians_get_the_report_button(librarian_web):
 
 
 @pytest.mark.parametrize("borrows", [5, 50])
-def test_dashboard_runs_a_constant_number_of_queries(librarian_web, borrows):
+def test_dashboard_runs_a_constant_number_of_queries(librarian_web, borrows, settings):
     books = BookFactory.create_batch(5, total_copies=20)
     patrons = UserFactory.create_batch(10)
     now = timezone.now()
@@ -164,4 +167,6 @@ def test_dashboard_runs_a_constant_number_of_queries(librarian_web, borrows):
             return_date=None if index < 5 else now,
         )
 
-    assert queries_for_get(librarian_web, DASHBOARD) == DASHBOARD_QUERIES
+    assert queries_for_get(librarian_web, DASHBOARD) == DASHBOARD_QUERIES_CACHED
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert queries_for_get(librarian_web, DASHBOARD) == DASHBOARD_QUERIES_COMPUTED
