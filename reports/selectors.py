@@ -30,7 +30,7 @@ STAMP_FORMAT = "%Y%m%d_%H%M%S"
 
 
 def report_build(*, now: datetime | None = None) -> dict:
-    """The figures of one report, as a JSON-ready dict; four queries whatever the data size.
+    """The figures of one report, as a JSON-ready dict; five queries whatever the data size.
 
     "Last 30 days" is the rolling window ``[now - 30 days, now]``. ``top_genres`` ranks the
     five genres with the most borrows *in that window* (ties by genre name): a daily report
@@ -45,11 +45,14 @@ def report_build(*, now: datetime | None = None) -> dict:
     is_open = Q(return_date__isnull=True)
 
     books = Book.objects.aggregate(titles=Count("id"), copies=Sum("total_copies"))
-    borrows = Borrow.objects.aggregate(
-        open=Count("id", filter=is_open),
-        overdue=Count("id", filter=is_open & Q(due_date__lt=now)),
-        recent=Count("id", filter=in_window),
-        active_patrons=Count("user", filter=in_window, distinct=True),
+    # Two narrow aggregates instead of one with four FILTERs: each reads only its rows
+    # through an index (open loans: borrow_open_book_idx; the window:
+    # borrow_date_cover_idx), where a single pass would scan the whole loan history.
+    loans_out = Borrow.objects.filter(is_open).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=now))
+    )
+    recent = Borrow.objects.filter(in_window).aggregate(
+        borrows=Count("id"), active_patrons=Count("user", distinct=True)
     )
     top_genres = (
         Borrow.objects.filter(in_window)
@@ -62,10 +65,10 @@ def report_build(*, now: datetime | None = None) -> dict:
         "period_start": since.isoformat(),
         "total_authors": Author.objects.count(),
         "total_books": {"titles": books["titles"], "copies": books["copies"] or 0},
-        "books_currently_borrowed": borrows["open"],
-        "overdue_borrows": borrows["overdue"],
-        "active_patrons_last_30_days": borrows["active_patrons"],
-        "borrows_last_30_days": borrows["recent"],
+        "books_currently_borrowed": loans_out["open"],
+        "overdue_borrows": loans_out["overdue"],
+        "active_patrons_last_30_days": recent["active_patrons"],
+        "borrows_last_30_days": recent["borrows"],
         "top_genres": [
             {"genre": row["book__genre"], "borrows": row["borrows"]} for row in top_genres
         ],
