@@ -10,7 +10,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "accounts.backends.RoleAwareModelBackend"
 
 
 def logged_in(user) -> Client:
