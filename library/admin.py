@@ -40,7 +40,7 @@ from backoffice.errors import DomainError, ServiceUnavailable
 from . import selectors, services
 from .isbn import normalize_isbn
 from .models import Author, Book, Borrow
-from .resources import AuthorResource, BookResource, BorrowResource, history_reason_set
+from .resources import AuthorResource, BookResource, BorrowResource
 
 ADMIN_REASON = _("Edited in the admin")
 
@@ -217,12 +217,15 @@ class AuthorAdmin(
         values = {name: form.cleaned_data[name] for name in self.fields}
         try:
             if change:
-                services.author_update(author=obj, actor=request.user, **values)
+                services.author_update(
+                    author=obj, actor=request.user, reason=ADMIN_REASON, **values
+                )
             else:
-                obj.pk = services.author_create(actor=request.user, **values).pk
+                obj.pk = services.author_create(
+                    actor=request.user, reason=ADMIN_REASON, **values
+                ).pk
         except ValidationError as error:
             raise _refused(error, _("The author was not saved")) from error
-        history_reason_set(obj, ADMIN_REASON)
 
     def delete_with_service(self, request, obj):
         services.author_delete(author=obj, actor=request.user)
@@ -482,13 +485,18 @@ class BookAdmin(
         try:
             if change:
                 book = services.book_update(
-                    book_id=obj.pk, actor=request.user, **form.copies_change, **values
+                    book_id=obj.pk,
+                    actor=request.user,
+                    reason=ADMIN_REASON,
+                    **form.copies_change,
+                    **values,
                 )
             else:
-                book = services.book_create(actor=request.user, **form.copies_change, **values)
+                book = services.book_create(
+                    actor=request.user, reason=ADMIN_REASON, **form.copies_change, **values
+                )
         except (ValidationError, DomainError) as error:
             raise _refused(error, _("The book was not saved")) from error
-        history_reason_set(book, ADMIN_REASON)
         obj.pk = book.pk
         obj.total_copies = book.total_copies
         obj.available_copies = book.available_copies
@@ -697,10 +705,10 @@ class BorrowAdmin(
                 user=form.cleaned_data["user"],
                 book_id=form.cleaned_data["book"].pk,
                 actor=request.user,
+                reason=_("Lent at the desk (admin)"),
             )
         except DomainError as error:
             raise _refused(error, _("The loan was not recorded")) from error
-        history_reason_set(borrow, _("Lent at the desk (admin)"))
         obj.pk = borrow.pk
         obj.borrow_date = borrow.borrow_date
         obj.due_date = borrow.due_date
@@ -711,15 +719,17 @@ class BorrowAdmin(
         failed = []
         for borrow_id in queryset.values_list("pk", flat=True):
             try:
-                borrow = services.borrow_return(
-                    borrow_id=borrow_id, actor=request.user, visible_to_all=True
+                services.borrow_return(
+                    borrow_id=borrow_id,
+                    actor=request.user,
+                    visible_to_all=True,
+                    reason=_("Marked returned (admin)"),
                 )
             except services.AlreadyReturned:
                 already += 1
             except DomainError as error:
                 failed.append(f"#{borrow_id}: {error.detail}")
             else:
-                history_reason_set(borrow, _("Marked returned (admin)"))
                 returned += 1
         parts = [
             ngettext("%(count)d borrow returned", "%(count)d borrows returned", returned)

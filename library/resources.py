@@ -68,14 +68,6 @@ def import_reason(kwargs) -> str:
     return f"CSV import ({file_name})" if file_name else "CSV import"
 
 
-def history_reason_set(obj, reason: str) -> None:
-    """Label the history record a service has just written for ``obj``."""
-    record = obj.history.order_by("-history_date", "-history_id").first()
-    if record is not None and not record.history_change_reason:
-        record.history_change_reason = reason
-        record.save(update_fields=["history_change_reason"])
-
-
 # --- Authors ----------------------------------------------------------------------------
 
 
@@ -101,13 +93,13 @@ class AuthorResource(AllOrNothingResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         actor = kwargs.get("user")
         values = {name: getattr(instance, name) for name in self._meta.fields}
+        reason = import_reason(kwargs)
         if is_create:
-            created = services.author_create(actor=actor, **values)
+            created = services.author_create(actor=actor, reason=reason, **values)
             instance.pk = created.pk
             instance._state.adding = False
         else:
-            services.author_update(author=instance, actor=actor, **values)
-        history_reason_set(instance, import_reason(kwargs))
+            services.author_update(author=instance, actor=actor, reason=reason, **values)
 
 
 # --- Books ------------------------------------------------------------------------------
@@ -142,9 +134,9 @@ class AuthorByNameWidget(widgets.ForeignKeyWidget):
             return matches[0]
         # Created inside the import's transaction: a preview or a failed import rolls the
         # new author back with everything else.
-        author = services.author_create(actor=kwargs.get("user"), name=name)
-        history_reason_set(author, import_reason(kwargs))
-        return author
+        return services.author_create(
+            actor=kwargs.get("user"), reason=import_reason(kwargs), name=name
+        )
 
 
 class CopiesWidget(widgets.IntegerWidget):
@@ -222,6 +214,7 @@ class BookResource(AllOrNothingResource):
                 actor=actor,
                 total_copies=instance.total_copies,
                 available_copies=available,
+                reason=import_reason(kwargs),
                 **catalogue,
             )
         else:
@@ -231,9 +224,9 @@ class BookResource(AllOrNothingResource):
                 actor=actor,
                 total_copies=total,
                 available_copies=available,
+                reason=import_reason(kwargs),
                 **catalogue,
             )
-        history_reason_set(book, import_reason(kwargs))
         # The service computed the counts under a row lock; show those in the preview.
         instance.pk = book.pk
         instance._state.adding = False

@@ -55,28 +55,31 @@ class ProtectedFromDeletion(DomainError):
     code = "protected"
 
 
-def _record_history_user(instance, actor) -> None:
-    # simple-history reads this attribute when the save has no request (API, tasks, imports).
+def _record_history_user(instance, actor, reason: str = "") -> None:
+    # simple-history reads these attributes when it writes the history row: the acting
+    # user (the API, tasks and imports have no request it could read) and why.
     if actor is not None and actor.is_authenticated:
         instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
 
 
 # --- Catalogue ---------------------------------------------------------------------------
 
 
-def author_create(*, actor, **fields: Any) -> Author:
+def author_create(*, actor, reason: str = "", **fields: Any) -> Author:
     author = Author(**fields)
     author.full_clean()
-    _record_history_user(author, actor)
+    _record_history_user(author, actor, reason)
     author.save()
     return author
 
 
-def author_update(*, author: Author, actor, **fields: Any) -> Author:
+def author_update(*, author: Author, actor, reason: str = "", **fields: Any) -> Author:
     for name, value in fields.items():
         setattr(author, name, value)
     author.full_clean()
-    _record_history_user(author, actor)
+    _record_history_user(author, actor, reason)
     author.save()
     return author
 
@@ -98,7 +101,14 @@ def _isbn_or_error(raw: str) -> str:
         raise ValidationError({"isbn": error.messages}) from None
 
 
-def book_create(*, actor, total_copies: int = 1, available_copies: int | None = None, **fields):
+def book_create(
+    *,
+    actor,
+    total_copies: int = 1,
+    available_copies: int | None = None,
+    reason: str = "",
+    **fields: Any,
+) -> Book:
     if "isbn" in fields:
         fields["isbn"] = _isbn_or_error(fields["isbn"])
     if available_copies is None:
@@ -106,8 +116,10 @@ def book_create(*, actor, total_copies: int = 1, available_copies: int | None = 
     if available_copies > total_copies:
         raise ValidationError({"available_copies": "Available copies cannot exceed total copies."})
     book = Book(total_copies=total_copies, available_copies=available_copies, **fields)
-    book.full_clean()
-    _record_history_user(book, actor)
+    # The copy constraints were just checked above (Django would spend a query on each);
+    # the database still enforces them.
+    book.full_clean(validate_constraints=False)
+    _record_history_user(book, actor, reason)
     try:
         with transaction.atomic():
             book.save()
@@ -153,20 +165,13 @@ def book_copies_validate(
     return new_total, new_available
 
 
-def _copies_after_change(
-    book: Book, on_loan: int, total_copies: int | None, available_copies: int | None
-) -> tuple[int, int]:
-    return book_copies_validate(
-        book=book, on_loan=on_loan, total_copies=total_copies, available_copies=available_copies
-    )
-
-
 def book_update(
     *,
     book_id: int,
     actor,
     total_copies: int | None = None,
     available_copies: int | None = None,
+    reason: str = "",
     **fields: Any,
 ) -> Book:
     """Edit a book; copy changes are checked against the loans open at this instant."""
@@ -179,15 +184,16 @@ def book_update(
         if book is None:
             raise BookNotFound()
         on_loan = Borrow.objects.open().filter(book_id=book_id).count()
-        new_total, new_available = _copies_after_change(
-            book, on_loan, total_copies, available_copies
+        new_total, new_available = book_copies_validate(
+            book=book, on_loan=on_loan, total_copies=total_copies, available_copies=available_copies
         )
         for name, value in fields.items():
             setattr(book, name, value)
         book.total_copies = new_total
         book.available_copies = new_available
-        book.full_clean()
-        _record_history_user(book, actor)
+        # book_copies_validate has checked what the copy constraints check.
+        book.full_clean(validate_constraints=False)
+        _record_history_user(book, actor, reason)
         try:
             with transaction.atomic():
                 book.save()
@@ -215,12 +221,12 @@ def borrow_create(*, user, book_id: int) -> Borrow:
     return _borrow_open(user=user, book_id=book_id, actor=user)
 
 
-def borrow_create_for_patron(*, user, book_id: int, actor) -> Borrow:
+def borrow_create_for_patron(*, user, book_id: int, actor, reason: str = "") -> Borrow:
     """A librarian lends a copy to ``user`` at the desk (admin); history records ``actor``."""
-    return _borrow_open(user=user, book_id=book_id, actor=actor)
+    return _borrow_open(user=user, book_id=book_id, actor=actor, reason=reason)
 
 
-def _borrow_open(*, user, book_id: int, actor) -> Borrow:
+def _borrow_open(*, user, book_id: int, actor, reason: str = "") -> Borrow:
     with transaction.atomic():
         # Locking the patron's row serialises one patron's borrows, so two parallel
         # requests cannot both pass the loan-limit and already-borrowed checks.
@@ -252,7 +258,7 @@ def _borrow_open(*, user, book_id: int, actor) -> Borrow:
             borrow_date=now,
             due_date=now + timedelta(days=settings.LOAN_PERIOD_DAYS),
         )
-        _record_history_user(borrow, actor)
+        _record_history_user(borrow, actor, reason)
         try:
             borrow.save()
         except IntegrityError:
@@ -262,7 +268,9 @@ def _borrow_open(*, user, book_id: int, actor) -> Borrow:
     return borrow
 
 
-def borrow_return(*, borrow_id: int, actor, visible_to_all: bool = False) -> Borrow:
+def borrow_return(
+    *, borrow_id: int, actor, visible_to_all: bool = False, reason: str = ""
+) -> Borrow:
     """Close a loan and put the copy back on the shelf.
 
     ``visible_to_all`` is for librarians; patrons can only return their own borrows, and
@@ -286,7 +294,7 @@ def borrow_return(*, borrow_id: int, actor, visible_to_all: bool = False) -> Bor
         if borrow.return_date is not None:
             raise AlreadyReturned()
         borrow.return_date = max(timezone.now(), borrow.borrow_date)
-        _record_history_user(borrow, actor)
+        _record_history_user(borrow, actor, reason)
         borrow.save(update_fields=["return_date"])
         Book.objects.filter(pk=borrow.book_id).update(available_copies=F("available_copies") + 1)
     return borrow
