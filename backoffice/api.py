@@ -12,6 +12,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -46,6 +47,14 @@ def exception_handler(exc, context):
     ):
         detail = response.data["detail"]
         response.data["code"] = getattr(detail, "code", None) or "error"
+    if (
+        response is not None
+        and isinstance(exc, exceptions.ValidationError)
+        and isinstance(response.data, list)
+    ):
+        # A ValidationError raised with a bare message (DRF's SearchFilter on a NUL
+        # byte, for one) renders as a list; the API's validation errors are a field map.
+        response.data = {api_settings.NON_FIELD_ERRORS_KEY: response.data}
     return response
 
 

@@ -238,3 +238,12 @@ def test_a_stats_start_after_today_without_an_end_is_a_400(librarian_client):
 
     assert response.status_code == 400
     assert "start" in response.data
+
+
+def test_a_validation_error_without_a_field_is_still_a_field_map(api_client):
+    """?search= with a NUL byte: DRF's SearchFilter refuses it with a bare message, which
+    rendered as a JSON list where the schema (and every other 400) has an object."""
+    response = api_client.get("/books/", {"search": "a\x00b"})
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": ["Null characters are not allowed."]}
