@@ -22,6 +22,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from backoffice.admin_mixins import NoAddOrChangeMixin
 from library.admin import ReadOnlyHistoryAdmin, StaffImportExportMixin
 from library.resources import PatronResource
 
@@ -148,16 +149,8 @@ class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
 # --- Security: read-only windows -----------------------------------------------------------
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AuthToken)
-class AuthTokenAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class AuthTokenAdmin(NoAddOrChangeMixin, ModelAdmin):
     """Knox tokens: who holds one and until when. Deleting one revokes it (admins only)."""
 
     list_display = ["token_key", "user", "created", "expiry", "expired"]
@@ -173,19 +166,19 @@ class AuthTokenAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(ReadOnlyAdminMixin, AxesAccessAttemptAdmin, ModelAdmin):
+class AccessAttemptAdmin(NoAddOrChangeMixin, AxesAccessAttemptAdmin, ModelAdmin):
     """Failed logins per username and address; delete an attempt to lift its lockout."""
 
     actions = ()  # axes' clean-up action needs no permission; deletion does
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdminMixin, AxesAccessLogAdmin, ModelAdmin):
+class AccessLogAdmin(NoAddOrChangeMixin, AxesAccessLogAdmin, ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(AccessFailureLog)
-class AccessFailureLogAdmin(ReadOnlyAdminMixin, AxesAccessFailureLogAdmin, ModelAdmin):
+class AccessFailureLogAdmin(NoAddOrChangeMixin, AxesAccessFailureLogAdmin, ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False

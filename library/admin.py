@@ -12,7 +12,7 @@ from django.contrib.admin.actions import delete_selected as django_delete_select
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -35,11 +35,12 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
 
 from accounts.roles import can_borrow, is_librarian
+from backoffice.admin_mixins import ReadOnlyAdminMixin
 from backoffice.errors import DomainError, ServiceUnavailable
 
 from . import selectors, services
 from .isbn import normalize_isbn
-from .models import Author, Book, Borrow
+from .models import Author, Book, Borrow, overdue_condition
 from .resources import AuthorResource, BookResource, BorrowResource
 
 ADMIN_REASON = _("Edited in the admin")
@@ -346,7 +347,7 @@ class BookAdminForm(forms.ModelForm):
         return cleaned
 
 
-class BookBorrowInline(TabularInline):
+class BookBorrowInline(ReadOnlyAdminMixin, TabularInline):
     """Who has the book now and who had it: open loans first, then the newest."""
 
     model = Borrow
@@ -366,15 +367,6 @@ class BookBorrowInline(TabularInline):
             .select_related("user")
             .order_by(F("return_date").desc(nulls_first=True), "-borrow_date", "-id")
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description=_("Patron"))
     def patron(self, borrow):
@@ -531,7 +523,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request, queryset):
-        overdue = Q(return_date__isnull=True, due_date__lt=timezone.now())
+        overdue = overdue_condition()
         if self.value() == "yes":
             return queryset.filter(overdue)
         if self.value() == "no":

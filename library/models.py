@@ -60,6 +60,11 @@ class Book(models.Model):
         return self.title
 
 
+def overdue_condition(now=None) -> Q:
+    """A loan is overdue while it is open and its due date has passed."""
+    return Q(return_date__isnull=True, due_date__lt=now or timezone.now())
+
+
 class BorrowQuerySet(models.QuerySet):
     def open(self):
         return self.filter(return_date__isnull=True)
@@ -68,7 +73,7 @@ class BorrowQuerySet(models.QuerySet):
         return self.filter(return_date__isnull=False)
 
     def overdue(self, now=None):
-        return self.open().filter(due_date__lt=now or timezone.now())
+        return self.filter(overdue_condition(now))
 
 
 class Borrow(models.Model):

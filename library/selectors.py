@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.roles import can_read_all_circulation
 
-from .models import Author, Book, Borrow
+from .models import Author, Book, Borrow, overdue_condition
 
 
 def author_list() -> QuerySet[Author]:
@@ -222,7 +222,7 @@ def dashboard_figures(*, now: datetime | None = None) -> DashboardFigures:
     )
     circulation = Borrow.objects.aggregate(
         on_loan=Count("id", filter=Q(return_date__isnull=True)),
-        overdue=Count("id", filter=Q(return_date__isnull=True, due_date__lt=now)),
+        overdue=Count("id", filter=overdue_condition(now)),
         this_month=Count("id", filter=Q(borrow_date__gte=month_start)),
     )
     # A patron is an active non-staff account (see accounts.roles.is_patron).

@@ -26,23 +26,13 @@ from unfold.decorators import action
 from unfold.views import UnfoldModelAdminViewMixin
 
 from accounts.roles import can_read_all_circulation
+from backoffice.admin_mixins import ReadOnlyAdminMixin
 
 from . import selectors
 
 for model in (TaskResult, GroupResult):
     with contextlib.suppress(NotRegistered):
         admin.site.unregister(model)
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReportFilesView(UnfoldModelAdminViewMixin, TemplateView):

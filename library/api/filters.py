@@ -1,9 +1,7 @@
 import django_filters
 from django import forms
-from django.db.models import Q
-from django.utils import timezone
 
-from library.models import Book, Borrow
+from library.models import Book, Borrow, overdue_condition
 
 
 class StrictBooleanFilter(django_filters.ChoiceFilter):
@@ -100,5 +98,5 @@ class BorrowFilter(StrictFilterSet):
         return queryset.filter(return_date__isnull=not value)
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(return_date__isnull=True, due_date__lt=timezone.now())
+        overdue = overdue_condition()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
