@@ -7,7 +7,9 @@ Unless set, the environment is completed to production mode with HTTPS redirects
 """
 
 import os
+import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -89,3 +91,15 @@ def psql_dsn() -> str:
         if url.startswith(scheme):
             return "postgresql://" + url[len(scheme) :]
     raise SystemExit("DATABASE_URL is not a PostgreSQL URL")
+
+
+def psql_seconds(sql: str) -> float:
+    """Run ``sql`` through psql once; the server times of its statements (\\timing), summed."""
+    output = subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", psql_dsn()],
+        input="\\timing on\n" + sql,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sum(float(ms) for ms in re.findall(r"^Time: ([\d.]+) ms", output, re.M)) / 1000

@@ -10,9 +10,7 @@ written as raw SQL and run through psql.
 """
 
 import argparse
-import re
 import statistics
-import subprocess
 import time
 from datetime import timedelta
 
@@ -129,15 +127,7 @@ SELECT avg(b.return_date - b.borrow_date) FROM library_borrow b
 
 def stats_raw_sql_seconds(start, end) -> float:
     """The four statements' server times (psql's \\timing), summed: one psql run."""
-    script = "\\timing on\n" + stats_raw_sql(start, end)
-    output = subprocess.run(
-        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", common.psql_dsn()],
-        input=script,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return sum(float(ms) for ms in re.findall(r"^Time: ([\d.]+) ms", output, re.M)) / 1000
+    return common.psql_seconds(stats_raw_sql(start, end))
 
 
 if __name__ == "__main__":

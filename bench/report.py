@@ -6,9 +6,7 @@ figures as raw SQL run through psql.
 """
 
 import argparse
-import re
 import statistics
-import subprocess
 import time
 
 import common
@@ -60,14 +58,7 @@ SELECT bk.genre, count(*) AS n FROM library_borrow b JOIN library_book bk ON bk.
 
 
 def raw_sql_seconds(now) -> float:
-    output = subprocess.run(
-        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", common.psql_dsn()],
-        input="\\timing on\n" + raw_sql(now),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return sum(float(ms) for ms in re.findall(r"^Time: ([\d.]+) ms", output, re.M)) / 1000
+    return common.psql_seconds(raw_sql(now))
 
 
 if __name__ == "__main__":
