@@ -34,7 +34,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
 
-from accounts.roles import can_borrow, is_librarian
+from accounts.roles import is_librarian
 from backoffice.admin_mixins import ReadOnlyAdminMixin
 from backoffice.errors import DomainError, ServiceUnavailable
 
@@ -572,8 +572,6 @@ class BorrowAddForm(forms.ModelForm):
         user, book = cleaned.get("user"), cleaned.get("book")
         if user is None or book is None:
             return cleaned
-        if not can_borrow(user):
-            raise ValidationError({"user": _("%(user)s may not borrow books.") % {"user": user}})
         try:
             # The service takes its locks and checks the limits as the real save will;
             # the savepoint is rolled back whatever happens.
@@ -582,6 +580,8 @@ class BorrowAddForm(forms.ModelForm):
                 raise _DryRunRollback
         except _DryRunRollback:
             pass
+        except services.BorrowerNotAllowed as error:
+            raise ValidationError({"user": error.detail}) from None
         except DomainError as error:
             raise ValidationError(error.detail) from None
         return cleaned

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from accounts.roles import can_borrow
 from backoffice.errors import DomainError, NotFound
 
 from .isbn import normalize_isbn
@@ -36,6 +37,14 @@ class LoanLimitReached(DomainError):
 
     def __init__(self, limit: int):
         super().__init__(f"You have {limit} books on loan, the most allowed; return one first.")
+
+
+class BorrowerNotAllowed(DomainError):
+    status_code = 403
+    code = "not_allowed_to_borrow"
+
+    def __init__(self, user):
+        super().__init__(f"{user.get_username()} may not borrow books.")
 
 
 class AlreadyReturned(DomainError):
@@ -227,6 +236,9 @@ def borrow_create_for_patron(*, user, book_id: int, actor, reason: str = "") -> 
 
 
 def _borrow_open(*, user, book_id: int, actor, reason: str = "") -> Borrow:
+    # Patrons and librarians borrow; auditors and inactive accounts do not, whoever asks.
+    if not can_borrow(user):
+        raise BorrowerNotAllowed(user)
     with transaction.atomic():
         # Locking the patron's row serialises one patron's borrows, so two parallel
         # requests cannot both pass the loan-limit and already-borrowed checks.
