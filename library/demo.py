@@ -114,6 +114,7 @@ def history_generate(*, patrons: int = 40, days: int = 90, seed: int = 7) -> int
     loan_days = settings.LOAN_PERIOD_DAYS
     open_per_book: dict[int, int] = {}
     open_pairs: set[tuple[int, int]] = set()
+    open_per_patron: dict[int, int] = {}
     borrows = []
     for _ in range(days * 6):
         book_id, copies = (
@@ -127,10 +128,15 @@ def history_generate(*, patrons: int = 40, days: int = 90, seed: int = 7) -> int
         returned = borrowed + timedelta(days=rng.uniform(1, loan_days + 6), hours=rng.uniform(0, 5))
         still_out = returned > now or rng.random() < 0.04
         if still_out:
-            if open_per_book.get(book_id, 0) >= copies or (user.pk, book_id) in open_pairs:
+            if (
+                open_per_book.get(book_id, 0) >= copies
+                or (user.pk, book_id) in open_pairs
+                or open_per_patron.get(user.pk, 0) >= settings.MAX_OPEN_BORROWS
+            ):
                 continue
             open_per_book[book_id] = open_per_book.get(book_id, 0) + 1
             open_pairs.add((user.pk, book_id))
+            open_per_patron[user.pk] = open_per_patron.get(user.pk, 0) + 1
             returned = None
         borrows.append(
             Borrow(
