@@ -5,19 +5,32 @@ AUDITORS = "Auditors"
 
 
 def load_group_memberships(user) -> None:
-    """Read the user's groups and their permissions in one query, cached on the instance.
+    """Read the user's groups, their permissions and the user's own permissions in one
+    query, cached on the instance.
 
-    A request asks for roles (group names) and, in the admin, for group permissions;
-    Django's ModelBackend would read those with a query of their own
-    (accounts.backends.RoleAwareModelBackend reads this cache instead).
+    A request asks for roles (group names) and, in the admin, for permissions; Django's
+    ModelBackend would read the user's permissions and the group permissions with a query
+    each (accounts.backends.RoleAwareModelBackend reads this cache instead).
     """
-    rows = list(
-        user.groups.values_list(
-            "name", "permissions__content_type__app_label", "permissions__codename"
-        )
+    from django.contrib.auth.models import Permission
+    from django.db.models import CharField, Value
+
+    via_groups = user.groups.order_by().values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
     )
-    user._shelfwise_group_names = frozenset(name for name, _, _ in rows)
-    user._group_perm_cache = {f"{app}.{codename}" for _, app, codename in rows if codename}
+    direct = (
+        Permission.objects.filter(user=user)
+        .order_by()
+        .values_list(Value(None, output_field=CharField()), "content_type__app_label", "codename")
+    )
+    rows = list(via_groups.union(direct, all=True))
+    user._shelfwise_group_names = frozenset(name for name, _, _ in rows if name is not None)
+    user._group_perm_cache = {
+        f"{app}.{codename}" for name, app, codename in rows if name is not None and codename
+    }
+    user._shelfwise_user_perms = {
+        f"{app}.{codename}" for name, app, codename in rows if name is None
+    }
 
 
 def _group_names(user) -> frozenset[str]:

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from library import selectors
-from library.models import Book
+from library.models import Book, Borrow
 
 from ..conftest import client_for
 from ..factories import AuthorFactory, BookFactory, BorrowFactory, LibrarianFactory, UserFactory
@@ -134,3 +134,55 @@ def test_available_by_genre_is_two_queries_whatever_the_size(django_assert_num_q
         for group in groups:
             for book in group.books:
                 assert book.author.name
+
+
+def test_dashboard_figures_are_one_query_and_agree_with_plain_counts(
+    circulation, django_assert_num_queries
+):
+    books, patrons = circulation
+    now = timezone.now()
+    overdue = BorrowFactory(
+        book=books[0], borrow_date=now - timedelta(days=30), due_date=now - timedelta(days=2)
+    )
+    BorrowFactory(book=books[1], borrow_date=now - timedelta(hours=2))  # open, not yet due
+    UserFactory(is_active=False)
+    period = selectors.Period.from_dates(
+        timezone.localdate() - timedelta(days=29), timezone.localdate()
+    )
+
+    with django_assert_num_queries(1):
+        figures = selectors.dashboard_figures(period=period, now=now)
+
+    in_period = Borrow.objects.filter(borrow_date__gte=period.start, borrow_date__lt=period.end)
+    returned = [loan for loan in in_period if loan.return_date]
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    assert figures.titles == len(books)
+    assert figures.copies == sum(book.total_copies for book in Book.objects.all())
+    assert figures.available_copies == sum(book.available_copies for book in Book.objects.all())
+    assert figures.on_loan == 2
+    assert figures.overdue == 1 and Borrow.objects.filter(pk=overdue.pk, return_date=None).exists()
+    assert figures.active_patrons == len(patrons) + 2  # the two borrowers the factory made
+    assert figures.borrows_this_month == Borrow.objects.filter(borrow_date__gte=month_start).count()
+    assert figures.borrowed_in_period == in_period.count() == 16  # 15 from the fixture, one today
+    average = sum((loan.return_date - loan.borrow_date for loan in returned), timedelta()) / len(
+        returned
+    )
+    assert figures.average_loan_days == round(average.total_seconds() / 86400, 2)
+
+
+def test_dashboard_figures_of_an_empty_library_are_zeros():
+    period = selectors.Period.from_dates(None, None)
+
+    figures = selectors.dashboard_figures(period=period)
+
+    assert figures == selectors.DashboardFigures(
+        titles=0,
+        copies=0,
+        available_copies=0,
+        on_loan=0,
+        overdue=0,
+        active_patrons=0,
+        borrows_this_month=0,
+        borrowed_in_period=0,
+        average_loan_days=None,
+    )
