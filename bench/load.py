@@ -7,7 +7,10 @@ and API token, and alternates two phases for ``--rounds`` rounds:
 - ceiling: every client calls GET /auth/user/ in a loop (the cheapest authenticated
   request: token check and one serialised row);
 - cycles: every client borrows a random book (POST /borrow/) and returns it
-  (PUT /borrow/{id}/return/), in a loop.
+  (PUT /borrow/{id}/return/), in a loop;
+- refused pairs: the same two requests, refused before any write (a borrow of book 0,
+  400; the return of a loan that does not exist, 404): what any two authenticated API
+  requests cost, the floor under a borrow + return cycle.
 
 Alternating the phases spreads any outside load on the machine over both. The borrow
 throttle is raised for the run (BORROW_RATE=100000/hour unless set), or every patron
@@ -92,10 +95,11 @@ def main() -> int:
             "server", f"gunicorn {app} gthread workers={args.workers} threads={args.threads}", ""
         )
         common.figure("clients", args.clients, "threads")
-        ceiling, cycles = Phase("ceiling"), Phase("cycles")
+        ceiling, cycles, refused = Phase("ceiling"), Phase("cycles"), Phase("refused")
         for _ in range(args.rounds):
             run_phase(ceiling, port, tokens, args.seconds, ceiling_client, rng, pool)
             run_phase(cycles, port, tokens, args.seconds, cycle_client, rng, pool)
+            run_phase(refused, port, tokens, args.seconds, refused_pair_client, rng, pool)
         worker_hwm = gunicorn_worker_hwm(server.pid)
     finally:
         stop(server)
@@ -111,6 +115,10 @@ def main() -> int:
         common.figure(f"{kind}_p50", cycles.percentile(kind, 50), "ms")
         common.figure(f"{kind}_p99", cycles.percentile(kind, 99), "ms")
     common.figure("cycles_to_ceiling_ratio", cycles_per_s / ceiling_rps, "(target >= 0.5)")
+    refused_per_s = refused.count("pair") / refused.seconds
+    common.figure("refused_pairs", refused_per_s, "pairs/s")
+    common.figure("refused_pairs_to_ceiling_ratio", refused_per_s / ceiling_rps, "")
+    common.figure("cycles_to_refused_pairs_ratio", cycles_per_s / refused_per_s, "")
     statuses = ceiling.statuses + cycles.statuses
     common.figure("statuses", " ".join(f"{s}={n}" for s, n in sorted(statuses.items())), "")
     server_errors = sum(n for s, n in statuses.items() if s >= 500)
@@ -127,8 +135,14 @@ def main() -> int:
     consistent = invariants_hold()
     common.figure("bench_loans_left_open", left_open, "loans")
     common.figure("counters_consistent", "yes" if consistent else "NO", "")
-    failed = server_errors or left_open or not consistent or cycles.errors
-    for error in cycles.errors[:5] + ceiling.errors[:5]:
+    common.figure(
+        "refused_pair_statuses",
+        " ".join(f"{s}={n}" for s, n in sorted(refused.statuses.items())),
+        "",
+    )
+    server_errors += sum(n for s, n in refused.statuses.items() if s >= 500)
+    failed = server_errors or left_open or not consistent or cycles.errors or refused.errors
+    for error in cycles.errors[:5] + ceiling.errors[:5] + refused.errors[:5]:
         print(f"error: {error}", file=sys.stderr)
     return 1 if failed else 0
 
@@ -234,6 +248,24 @@ def cycle_client(phase, port, token, deadline, rng, pool) -> None:
             continue
         phase.record("return", return_seconds)
         phase.record("cycle", borrow_seconds + return_seconds)
+    conn.close()
+
+
+def refused_pair_client(phase, port, token, deadline, rng, pool) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.perf_counter() < deadline:
+        status, data, borrow_seconds = request(conn, "POST", "/borrow/", token, {"book": 0})
+        phase.status(status)
+        if status != 400:
+            phase.errors.append(f"POST /borrow/ (book 0) -> {status} {data[:200]!r}")
+            continue
+        missing = rng.randrange(2**40, 2**41)
+        status, data, return_seconds = request(conn, "PUT", f"/borrow/{missing}/return/", token)
+        phase.status(status)
+        if status != 404:
+            phase.errors.append(f"PUT /borrow/{missing}/return/ -> {status} {data[:200]!r}")
+            continue
+        phase.record("pair", borrow_seconds + return_seconds)
     conn.close()
 
 
