@@ -28,10 +28,11 @@ def main() -> None:
     args = parser.parse_args()
     common.setup()
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -60,13 +61,18 @@ def main() -> None:
         ("available_by_genre", anonymous, "/books/available-by-genre/"),
         ("borrow_list_busiest_patron", as_patron, "/borrow/"),
         ("admin_dashboard", staff_session, "/admin/"),
+        ("admin_dashboard_computed", staff_session, "/admin/"),
         ("admin_book_changelist", staff_session, "/admin/library/book/"),
         ("admin_borrow_changelist", staff_session, "/admin/library/borrow/"),
     ]
     for name, client, path in pages:
+        # The dashboard reuses its statistics for a minute; "computed" measures the request
+        # that computes them.
+        cache_seconds = 0 if name.endswith("_computed") else settings.DASHBOARD_CACHE_SECONDS
 
-        def fetch(client=client, path=path):
-            response = client.get(path)
+        def fetch(client=client, path=path, cache_seconds=cache_seconds):
+            with override_settings(DASHBOARD_CACHE_SECONDS=cache_seconds):
+                response = client.get(path)
             if response.status_code != 200:
                 raise SystemExit(f"{path}: HTTP {response.status_code}")
             return response
