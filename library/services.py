@@ -173,7 +173,7 @@ def book_new_validate(book: Book) -> None:
         )
     except ValidationError as error:
         errors.update(error.message_dict)
-    if book.author_id is None and getattr(book, "author", None) is None:
+    if book.author_id is None:
         errors["author"] = ["An author is required."]
     counts_valid = isinstance(book.total_copies, int) and isinstance(book.available_copies, int)
     if counts_valid and book.available_copies > book.total_copies:

@@ -217,3 +217,13 @@ def test_book_create_many_checks_each_book_like_book_create(librarian):
     created = services.book_create_many(actor=librarian, books=books[:1], reason="why")
     assert (created[0].pk, created[0].available_copies) == (Book.objects.get().pk, 2)
     assert created[0].history.get().history_change_reason == "why"
+
+
+def test_book_new_validate_reports_every_problem_of_a_book_at_once():
+    book = Book(title="", isbn="978-0-00-000000-1", genre="Drama", total_copies=1)
+    book.available_copies = 2
+
+    with pytest.raises(ValidationError) as refused:
+        services.book_new_validate(book)
+
+    assert set(refused.value.message_dict) == {"title", "isbn", "author", "available_copies"}
