@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Patrons and staff"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import schema, signals  # noqa: F401
