@@ -36,7 +36,7 @@ def main() -> None:
     import tablib
     from django.db import transaction
 
-    from library.datagen import isbn13_check_digit
+    from library.isbn import isbn13_check_digit
     from library.models import Author, Book
     from library.resources import BookResource
 

@@ -42,6 +42,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from .demo import counters_recompute
+from .isbn import isbn13_check_digit
 from .models import Author, Book, Borrow
 
 # Generated patrons are recognised by this e-mail domain (``--truncate`` deletes them).
@@ -502,11 +503,6 @@ def _authors_write(writer, rng, size: LibrarySize, author_ids: list[int]) -> int
     writer.insert(Author, ["id", "name", "bio", "birthdate", "nationality"], rows)
     author_ids.extend(ids)
     return len(rows)
-
-
-def isbn13_check_digit(first12: str) -> str:
-    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(first12))
-    return str((10 - total % 10) % 10)
 
 
 def _isbns(rng: random.Random, count: int, taken: set[str]) -> list[str]:

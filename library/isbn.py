@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 _SEPARATORS = re.compile(r"[\s-]")
 
 
-def _isbn13_check_digit(first12: str) -> str:
+def isbn13_check_digit(first12: str) -> str:
+    """The 13th digit of an ISBN-13 whose first twelve digits are given."""
     total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(first12))
     return str((10 - total % 10) % 10)
 
@@ -34,11 +35,11 @@ def normalize_isbn(raw: str) -> str:
                 "Not a valid ISBN-10: the check digit does not match.", code="invalid_isbn"
             )
         first12 = "978" + candidate[:9]
-        return first12 + _isbn13_check_digit(first12)
+        return first12 + isbn13_check_digit(first12)
     if len(candidate) == 13 and candidate.isdigit():
         if not candidate.startswith(("978", "979")):
             raise ValidationError("An ISBN-13 starts with 978 or 979.", code="invalid_isbn")
-        if _isbn13_check_digit(candidate[:12]) != candidate[12]:
+        if isbn13_check_digit(candidate[:12]) != candidate[12]:
             raise ValidationError(
                 "Not a valid ISBN-13: the check digit does not match.", code="invalid_isbn"
             )

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.roles import AUDITORS, LIBRARIANS
+from library.isbn import isbn13_check_digit
 from library.models import Author, Book, Borrow
 
 PASSWORD = "correct-horse-battery"
@@ -12,8 +13,7 @@ PASSWORD = "correct-horse-battery"
 
 def isbn13_for(number: int) -> str:
     first12 = f"978{number:09d}"
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
-    return first12 + str((10 - total % 10) % 10)
+    return first12 + isbn13_check_digit(first12)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

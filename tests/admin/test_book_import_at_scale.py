@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from library import services
-from library.datagen import isbn13_check_digit
+from library.isbn import isbn13_check_digit
 from library.models import Author, Book
 from library.resources import PREVIEW_ROWS, BookResource
 from tests.factories import AuthorFactory, BookFactory, BorrowFactory
