@@ -49,11 +49,6 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument("--books", type=int, default=5000, help="random books to borrow from")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--proposed",
-        action="store_true",
-        help="serve bench/proposed_wsgi.py: the borrow/return path as proposed (measurement)",
-    )
     args = parser.parse_args()
     common.setup()
 
@@ -87,7 +82,7 @@ def main() -> int:
     close_old_connections()
 
     port = free_port()
-    app = "bench.proposed_wsgi:application" if args.proposed else "backoffice.wsgi:application"
+    app = "backoffice.wsgi:application"
     server = start_gunicorn(port, args.workers, args.threads, app)
     try:
         wait_until_up(port)
