@@ -42,7 +42,7 @@ from backoffice.errors import DomainError, ServiceUnavailable
 
 from . import selectors, services
 from .isbn import normalize_isbn
-from .models import Author, Book, Borrow, overdue_condition
+from .models import BOOK_EDITABLE_FIELDS, Author, Book, Borrow, overdue_condition
 from .resources import AuthorResource, BookResource, BorrowResource
 
 ADMIN_REASON = _("Edited in the admin")
@@ -286,15 +286,7 @@ class BookAdminForm(forms.ModelForm):
 
     class Meta:
         model = Book
-        fields = [
-            "title",
-            "author",
-            "isbn",
-            "genre",
-            "publication_date",
-            "total_copies",
-            "available_copies",
-        ]
+        fields = BOOK_EDITABLE_FIELDS
         help_texts = {
             "isbn": _("ISBN-10 or ISBN-13; stored as ISBN-13."),
             "total_copies": _("Changing it moves the copies on the shelf by the same amount."),

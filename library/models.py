@@ -22,6 +22,18 @@ class Author(models.Model):
         return self.name
 
 
+# What staff set on a book, in the order they see it: the admin form and the CSV columns.
+BOOK_EDITABLE_FIELDS = (
+    "title",
+    "author",
+    "isbn",
+    "genre",
+    "publication_date",
+    "total_copies",
+    "available_copies",
+)
+
+
 class Book(models.Model):
     title = models.CharField(max_length=255, db_index=True)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="books")

@@ -22,7 +22,7 @@ from accounts.roles import AUDITORS, LIBRARIANS
 
 from . import services
 from .isbn import normalize_isbn
-from .models import Author, Book, Borrow
+from .models import BOOK_EDITABLE_FIELDS, Author, Book, Borrow
 
 STAFF_GROUPS = frozenset({LIBRARIANS, AUDITORS})
 
@@ -73,6 +73,11 @@ class AllOrNothingResource(resources.ModelResource):
             rollback_on_validation_errors=rollback_on_validation_errors,
             **kwargs,
         )
+
+
+def _column(name: str, widget, **options) -> fields.Field:
+    """A CSV column that reads and writes the attribute of the same name."""
+    return fields.Field(attribute=name, column_name=name, widget=widget, **options)
 
 
 def _is_blank(value) -> bool:
@@ -265,32 +270,14 @@ class BookResource(AllOrNothingResource):
     through ``services.book_update`` (under its row lock), as a staff edit does.
     """
 
-    author = fields.Field(attribute="author", column_name="author", widget=AuthorByNameWidget())
-    isbn = fields.Field(attribute="isbn", column_name="isbn", widget=IsbnWidget())
-    total_copies = fields.Field(
-        attribute="total_copies",
-        column_name="total_copies",
-        widget=CopiesWidget(),
-        saves_null_values=False,
-    )
-    available_copies = fields.Field(
-        attribute="available_copies",
-        column_name="available_copies",
-        widget=CopiesWidget(),
-        saves_null_values=False,
-    )
+    author = _column("author", AuthorByNameWidget())
+    isbn = _column("isbn", IsbnWidget())
+    total_copies = _column("total_copies", CopiesWidget(), saves_null_values=False)
+    available_copies = _column("available_copies", CopiesWidget(), saves_null_values=False)
 
     class Meta:
         model = Book
-        fields = (
-            "title",
-            "author",
-            "isbn",
-            "genre",
-            "publication_date",
-            "total_copies",
-            "available_copies",
-        )
+        fields = BOOK_EDITABLE_FIELDS
         import_id_fields = ("isbn",)
         instance_loader_class = BooksByIsbnLoader
         use_transactions = True
@@ -414,21 +401,9 @@ class PatronResource(AllOrNothingResource):
     cannot touch a staff account nor put anyone in the Librarians or Auditors group.
     """
 
-    groups = fields.Field(
-        attribute="groups", column_name="groups", widget=GroupNamesWidget(), m2m_add=False
-    )
-    is_staff = fields.Field(
-        attribute="is_staff",
-        column_name="is_staff",
-        widget=widgets.BooleanWidget(),
-        readonly=True,
-    )
-    date_joined = fields.Field(
-        attribute="date_joined",
-        column_name="date_joined",
-        widget=widgets.DateTimeWidget(),
-        readonly=True,
-    )
+    groups = _column("groups", GroupNamesWidget(), m2m_add=False)
+    is_staff = _column("is_staff", widgets.BooleanWidget(), readonly=True)
+    date_joined = _column("date_joined", widgets.DateTimeWidget(), readonly=True)
 
     class Meta:
         model = get_user_model()
@@ -503,18 +478,8 @@ class BorrowResource(resources.ModelResource):
     isbn = fields.Field(attribute="book__isbn", column_name="isbn")
     author = fields.Field(attribute="book__author__name", column_name="author")
     genre = fields.Field(attribute="book__genre", column_name="genre")
-    is_returned = fields.Field(
-        attribute="is_returned",
-        column_name="is_returned",
-        widget=widgets.BooleanWidget(),
-        readonly=True,
-    )
-    is_overdue = fields.Field(
-        attribute="is_overdue",
-        column_name="is_overdue",
-        widget=widgets.BooleanWidget(),
-        readonly=True,
-    )
+    is_returned = _column("is_returned", widgets.BooleanWidget(), readonly=True)
+    is_overdue = _column("is_overdue", widgets.BooleanWidget(), readonly=True)
 
     class Meta:
         model = Borrow
