@@ -55,6 +55,13 @@ def is_patron(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and not user.is_staff)
 
 
+def can_return_any_loan(user) -> bool:
+    """Librarians, and staff allowed to change loans, return anyone's loan; others their own."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return is_librarian(user) or (user.is_staff and user.has_perm("library.change_borrow"))
+
+
 def can_read_all_circulation(user) -> bool:
     return is_librarian(user) or is_auditor(user)
 

@@ -723,7 +723,6 @@ class BorrowAdmin(
                 services.borrow_return(
                     borrow_id=borrow_id,
                     actor=request.user,
-                    visible_to_all=True,
                     reason=_("Marked returned (admin)"),
                 )
             except services.AlreadyReturned:

@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from accounts.roles import can_borrow
+from accounts.roles import can_borrow, can_return_any_loan
 from backoffice.errors import DomainError, NotFound
 
 from .isbn import normalize_isbn
@@ -357,14 +357,12 @@ def _borrow_open(*, user, book_id: int, actor, reason: str = "") -> Borrow:
     return borrow
 
 
-def borrow_return(
-    *, borrow_id: int, actor, visible_to_all: bool = False, reason: str = ""
-) -> Borrow:
+def borrow_return(*, borrow_id: int, actor, reason: str = "") -> Borrow:
     """Close a loan and put the copy back on the shelf.
 
-    ``visible_to_all`` is for librarians; patrons can only return their own borrows, and
-    someone else's borrow is reported as not found rather than forbidden. The borrow comes
-    back with its book, author and patron loaded.
+    Librarians return any loan (``accounts.roles.can_return_any_loan``); patrons only
+    their own, and someone else's borrow is reported as not found rather than forbidden.
+    The borrow comes back with its book, author and patron loaded.
     """
     with transaction.atomic():
         # The row lock (PostgreSQL) or the write lock that every transaction takes at
@@ -375,7 +373,7 @@ def borrow_return(
             .select_related("book__author", "user")
             .filter(pk=borrow_id)
         )
-        if not visible_to_all:
+        if not can_return_any_loan(actor):
             borrows = borrows.filter(user_id=actor.pk)
         borrow = borrows.first()
         if borrow is None:

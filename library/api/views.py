@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts.roles import is_librarian
 from library import selectors, services
 
 from .filters import BookFilter, BorrowFilter
@@ -152,9 +151,7 @@ class BorrowViewSet(
     @extend_schema(request=None, responses={200: BorrowSerializer})
     @action(detail=True, methods=["put"], url_path="return", filter_backends=[])
     def return_book(self, request, pk=None):
-        borrow = services.borrow_return(
-            borrow_id=_as_id(pk), actor=request.user, visible_to_all=is_librarian(request.user)
-        )
+        borrow = services.borrow_return(borrow_id=_as_id(pk), actor=request.user)
         return Response(BorrowSerializer(borrow).data)
 
 
