@@ -20,12 +20,13 @@ from import_export.admin import ImportExportMixin
 from knox.models import AuthToken
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
-from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.forms import AdminPasswordChangeForm
 
 from backoffice.admin_mixins import NoAddOrChangeMixin
 from library.admin import ReadOnlyHistoryAdmin, StaffImportExportMixin
 from library.resources import PatronResource
 
+from .forms import UserChangeForm, UserCreationForm
 from .models import User
 from .roles import AUDITORS, LIBRARIANS
 

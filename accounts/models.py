@@ -1,5 +1,41 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
+
+USERNAME_TAKEN = "A user with that username already exists (usernames ignore case)."
+
+
+class UserQuerySet(models.QuerySet):
+    def with_username(self, username: str) -> "UserQuerySet":
+        """Users whose username is ``username`` in any case.
+
+        Compared with the database's LOWER() on both sides, the expression the unique
+        constraint indexes, so a lookup and the constraint agree on every backend
+        (SQLite folds ASCII letters only, PostgreSQL all of them).
+        """
+        return self.alias(username_lower=Lower("username")).filter(
+            username_lower=Lower(models.Value(username))
+        )
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    # Login (ModelBackend), createsuperuser and fixtures find a user through this, so
+    # "Alice" signs in as alice and nobody can be created beside an existing name.
+    def get_by_natural_key(self, username):
+        return self.with_username(username).get()
+
+    async def aget_by_natural_key(self, username):
+        return await self.with_username(username).aget()
+
+
+def username_taken(username: str, *, exclude_pk=None) -> bool:
+    """Whether another account already has ``username`` in some case."""
+    others = User.objects.with_username(username)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.exists()
 
 
 class User(AbstractUser):
@@ -8,6 +44,15 @@ class User(AbstractUser):
     # Password hashes and login timestamps are not part of the audit trail.
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
+    objects = UserManager()
+
     class Meta(AbstractUser.Meta):
         ordering = ["username"]
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message=USERNAME_TAKEN,
+            )
+        ]

@@ -213,6 +213,7 @@ REST_AUTH = {
     "TOKEN_SERIALIZER": "accounts.serializers.IssuedTokenSerializer",
     "USER_DETAILS_SERIALIZER": "accounts.serializers.UserDetailsSerializer",
     "SESSION_LOGIN": False,
+    "LOGIN_SERIALIZER": "accounts.serializers.LoginSerializer",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -18,6 +18,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result
 
+from accounts.models import USERNAME_TAKEN, username_taken
 from accounts.roles import AUDITORS, LIBRARIANS
 
 from . import services
@@ -437,6 +438,8 @@ class PatronResource(AllOrNothingResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors.update(error.message_dict)
+        if instance.username and username_taken(instance.username, exclude_pk=instance.pk):
+            errors["username"] = USERNAME_TAKEN  # "Auditor" beside "auditor", or twice in the file
         if "groups" in row:
             # Groups are saved after the row (many-to-many), so check them here, where an
             # error is reported against the row rather than as a crash.
