@@ -56,3 +56,35 @@ class User(AbstractUser):
                 violation_error_message=USERNAME_TAKEN,
             )
         ]
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_unset = True
+
+    def save(self, *args, **kwargs):
+        # Django sets _password on set_password() (and clears it on a hash upgrade at
+        # login, which is not a new password); we flag set_unusable_password() ourselves.
+        new_password = self._password is not None or getattr(self, "_password_unset", False)
+        revoke_tokens = new_password and not self._state.adding
+        update_fields = kwargs.get("update_fields")
+        # A login saves last_login (Django's update_last_login) and may upgrade the hash;
+        # neither is a change someone made, so neither is history. Real edits still are.
+        bookkeeping = update_fields is not None and (
+            set(update_fields) <= {"last_login"}
+            or (set(update_fields) <= {"last_login", "password"} and not new_password)
+        )
+        if bookkeeping:
+            self.skip_history_when_saving = True
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            if bookkeeping:
+                del self.skip_history_when_saving
+        self._password_unset = False
+        if revoke_tokens:
+            # Here rather than in each form or view: every way of changing a password
+            # (admin form, password reset, set_password() in code) passes through save,
+            # and a token issued under the old password must not outlive it.
+            from .services import tokens_revoke_all
+
+            tokens_revoke_all(user=self)
