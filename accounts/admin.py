@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -166,11 +167,66 @@ class AuthTokenAdmin(NoAddOrChangeMixin, ModelAdmin):
         return token.expiry is not None and token.expiry < timezone.now()
 
 
+def _staff_usernames(request) -> frozenset[str]:
+    # Lockout rows name a username, not an account; read the staff names once a request
+    # (the delete confirmation asks about every selected row).
+    if not hasattr(request, "_shelfwise_staff_usernames"):
+        names = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True)).values_list(
+            "username", flat=True
+        )
+        request._shelfwise_staff_usernames = frozenset(name.lower() for name in names)
+    return request._shelfwise_staff_usernames
+
+
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(NoAddOrChangeMixin, AxesAccessAttemptAdmin, ModelAdmin):
-    """Failed logins per username and address; delete an attempt to lift its lockout."""
+    """Failed logins per username and address; delete attempts to lift a lockout.
 
-    actions = ()  # axes' clean-up action needs no permission; deletion does
+    Librarians lift the lockouts of patrons (and of usernames no account has); a lockout
+    of a staff account is for administrators, or a librarian could clear the way for
+    guesses at an administrator's password.
+    """
+
+    # With the site's delete_selected; axes' clean-up action is left out, as it asks for
+    # no permission at all.
+    actions = ["lift_lockouts"]
+
+    def _may_lift(self, request, username) -> bool:
+        if request.user.is_superuser:
+            return True
+        return (username or "").lower() not in _staff_usernames(request)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not self._may_lift(request, obj.username):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def _refuse_staff(self, request, usernames) -> None:
+        if not all(self._may_lift(request, username) for username in usernames):
+            raise PermissionDenied
+
+    def delete_queryset(self, request, queryset):
+        # The bulk delete checked each row already; check again where the rows go.
+        self._refuse_staff(request, set(queryset.values_list("username", flat=True)))
+        super().delete_queryset(request, queryset)
+
+    @admin.action(
+        description=_("Lift the lockout of these usernames (all addresses)"), permissions=["delete"]
+    )
+    def lift_lockouts(self, request, queryset):
+        # A username-wide lockout is the sum over every address, so deleting one row may
+        # not lift it; this deletes every row of the selected usernames.
+        usernames = set(queryset.values_list("username", flat=True))
+        self._refuse_staff(request, usernames)
+        rows = AccessAttempt.objects.filter(username__in=usernames - {None})
+        if None in usernames:
+            rows |= AccessAttempt.objects.filter(username__isnull=True)
+        deleted, _per_model = rows.delete()
+        self.message_user(
+            request,
+            _("Lifted the lockout of %(names)s (%(rows)d records deleted).")
+            % {"names": ", ".join(sorted(filter(None, usernames))) or "-", "rows": deleted},
+        )
 
 
 @admin.register(AccessLog)

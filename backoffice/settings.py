@@ -227,13 +227,32 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# --- Login lockout --------------------------------------------------------------------
+# --- Login lockout (django-axes; the policy is explained in accounts/lockout.py) -------
+# Failures of one username from one client address, then of one username from anywhere.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Ours, not axes': read by accounts.lockout.TwoTierLockoutHandler.
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 20)
+if not 1 <= AXES_FAILURE_LIMIT <= AXES_USERNAME_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "Need 1 <= AXES_FAILURE_LIMIT <= AXES_USERNAME_FAILURE_LIMIT (per address, then "
+        "per username over all addresses)."
+    )
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.TwoTierLockoutHandler"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# A refused attempt neither counts nor extends the lockout: a locked-out address cannot
+# push the username-wide count towards locking the account for everyone.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_VERBOSE = False
+# Proxies in front of the application that append the client's address to
+# X-Forwarded-For (1 for one TLS proxy). 0: the header is ignored, REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 
 # --- Celery and reports ---------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
