@@ -45,7 +45,8 @@ UNFOLD = {
     "SITE_SUBHEADER": _("Library back office"),
     "SITE_SYMBOL": "local_library",
     "ENVIRONMENT": "backoffice.unfold_config.environment_callback",
-    "SITE_URL": reverse_lazy("swagger-ui"),
+    # "View site": the landing page, which links to the API docs and the health check.
+    "SITE_URL": reverse_lazy("home"),
     "DASHBOARD_CALLBACK": "backoffice.dashboard.dashboard_callback",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
