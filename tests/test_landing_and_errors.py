@@ -9,6 +9,7 @@ from django.test import Client, RequestFactory
 from django.views import defaults
 from unfold.settings import get_config
 
+from backoffice.unfold_config import FAVICON
 from tests.factories import AuditorFactory, LibrarianFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,11 @@ def test_the_landing_page_links_to_the_admin_the_api_docs_and_health(client):
 
 
 def test_every_link_on_the_landing_page_answers(client):
-    links = hrefs(client.get("/").content.decode()) - {"/"}
+    links = {
+        href
+        for href in hrefs(client.get("/").content.decode())
+        if href.startswith("/") and href != "/"
+    }
 
     assert links
     for href in links:
@@ -101,8 +106,10 @@ def test_error_pages_render_alone_in_the_admins_look(template, heading, django_a
     assert "<script" not in html
 
 
-def test_error_pages_use_unfolds_palette():
+def test_error_pages_use_unfolds_palette_and_the_admins_icon():
     html = render_to_string("500.html")
+
+    assert f'href="{FAVICON}"' in html
 
     for name, weights in get_config()["COLORS"].items():
         for weight, value in weights.items():
@@ -176,3 +183,17 @@ def test_swagger_ui_has_no_inline_script(client):
     assert start.status_code == 200
     assert start["Content-Type"].startswith("application/javascript")
     assert b"SwaggerUIBundle(" in start.content
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/login/", "/docs/", "/books/", "/nothing-here/"])
+def test_every_answer_carries_the_content_security_policy(client, path):
+    policy = client.get(path)["Content-Security-Policy"]
+
+    directives = {name: sources for name, *sources in (d.split() for d in policy.split(";"))}
+    assert directives["default-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
