@@ -8,7 +8,6 @@ a librarian also the report button).
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-
 # The site's icon (unfold's "local_library" symbol in its primary colour), inline so that
 # no page asks for a /favicon.ico that is not there. The landing and error pages use it too.
 FAVICON = (
