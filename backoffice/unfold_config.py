@@ -8,6 +8,15 @@ a librarian also the report button).
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+# The site's icon (unfold's "local_library" symbol in its primary colour), inline so that
+# no page asks for a /favicon.ico that is not there. The landing and error pages use it too.
+FAVICON = (
+    "data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 viewBox=%220 0 24 24%22%3E"
+    "%3Cpath fill=%22%239333ea%22 d=%22M12 11.55C9.64 9.35 6.48 8 3 8v11c3.48 0 6.64 1.35 9 "
+    "3.55 2.36-2.19 5.52-3.55 9-3.55V8c-3.48 0-6.64 1.35-9 3.55zM12 8c1.66 0 3-1.34 "
+    "3-3s-1.34-3-3-3-3 1.34-3 3 1.34 3 3 3z%22/%3E%3C/svg%3E"
+)
+
 
 def environment_callback(request):
     from django.conf import settings
@@ -44,8 +53,10 @@ UNFOLD = {
     "SITE_HEADER": "Shelfwise",
     "SITE_SUBHEADER": _("Library back office"),
     "SITE_SYMBOL": "local_library",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": FAVICON}],
     "ENVIRONMENT": "backoffice.unfold_config.environment_callback",
-    "SITE_URL": reverse_lazy("swagger-ui"),
+    # "View site": the landing page, which links to the API docs and the health check.
+    "SITE_URL": reverse_lazy("home"),
     "DASHBOARD_CALLBACK": "backoffice.dashboard.dashboard_callback",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,

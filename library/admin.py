@@ -35,6 +35,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from accounts.roles import is_librarian
 from backoffice.admin_mixins import ReadOnlyAdminMixin
@@ -277,18 +278,31 @@ class AvailabilityFilter(admin.SimpleListFilter):
         return queryset
 
 
+# What the ISBN field takes as typed: a hyphenated ISBN-13 ("978-0-306-40615-7") is 17
+# characters. The form stores the normalised 13 digits.
+ISBN_INPUT_MAX_LENGTH = 17
+
+
 class BookAdminForm(forms.ModelForm):
     """Copy counts are checked by the service's own rule before anything is written.
 
     Left unchanged (or blank), ``available_copies`` follows a change of ``total_copies``;
-    on a new book it defaults to every copy on the shelf.
+    on a new book the field starts empty, and empty means every copy on the shelf (as when
+    the API or an import leaves it out).
     """
+
+    isbn = forms.CharField(
+        label=_("ISBN"),
+        max_length=ISBN_INPUT_MAX_LENGTH,
+        # Declared here, so the admin's widget for model fields must be named.
+        widget=UnfoldAdminTextInputWidget,
+        help_text=_("ISBN-10 or ISBN-13, hyphens allowed; stored as ISBN-13."),
+    )
 
     class Meta:
         model = Book
         fields = BOOK_EDITABLE_FIELDS
         help_texts = {
-            "isbn": _("ISBN-10 or ISBN-13; stored as ISBN-13."),
             "total_copies": _("Changing it moves the copies on the shelf by the same amount."),
             "available_copies": _(
                 "Copies on the shelf. Leave unchanged to follow the total; "
@@ -298,9 +312,20 @@ class BookAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "available_copies" in self.fields:  # absent on a view-only page
-            self.fields["available_copies"].required = False
         self.copies_change: dict = {}
+        available = self.fields.get("available_copies")  # absent on a view-only page
+        if available is None:
+            return
+        available.required = False
+        if self.instance.pk is None:
+            # The model's default (1) shown here was posted back as typed: a book added
+            # with 4 copies put 1 on the shelf.
+            self.initial.pop("available_copies", None)
+            available.initial = None
+            available.widget.attrs["placeholder"] = _("All copies")
+            available.help_text = _(
+                "Copies on the shelf. Leave empty to put every copy on the shelf."
+            )
 
     def clean_isbn(self):
         try:

@@ -30,6 +30,20 @@ class DemoAccount:
     role: str
 
 
+class DemoRefused(Exception):
+    """Demo data asked for outside development."""
+
+
+def demo_allowed_or_raise() -> None:
+    """Demo accounts have passwords printed in the docs: production never gets them."""
+    if settings.PRODUCTION:
+        raise DemoRefused(
+            "Demo data and accounts (admin/admin-shelfwise and the others) are for development "
+            "only, and DJANGO_ENV is production. Create real staff accounts with "
+            "'manage.py createsuperuser' instead."
+        )
+
+
 DEMO_ACCOUNTS = [
     DemoAccount("admin", "admin-shelfwise", "administrator"),
     DemoAccount("librarian", "librarian-shelfwise", "librarian"),
@@ -74,6 +88,7 @@ def catalogue_load(fixtures_dir: Path = FIXTURES_DIR) -> tuple[int, int]:
 
 
 def accounts_create() -> list[DemoAccount]:
+    demo_allowed_or_raise()
     User = get_user_model()
     groups = {name: Group.objects.get(name=name) for name in (LIBRARIANS, AUDITORS)}
     for account in DEMO_ACCOUNTS:
@@ -162,15 +177,20 @@ def counters_recompute() -> None:
     )
 
 
-@transaction.atomic
 def demo_load() -> dict:
     """Load everything once; later runs change nothing and report what is there."""
-    accounts_create()
-    if Book.objects.exists():
-        return {"loaded": False, "books": Book.objects.count(), "borrows": Borrow.objects.count()}
-    authors, books = catalogue_load()
-    borrows = history_generate()
-    return {"loaded": True, "authors": authors, "books": books, "borrows": borrows}
+    demo_allowed_or_raise()  # before the transaction: a refusal opens no connection
+    with transaction.atomic():
+        accounts_create()
+        if Book.objects.exists():
+            return {
+                "loaded": False,
+                "books": Book.objects.count(),
+                "borrows": Borrow.objects.count(),
+            }
+        authors, books = catalogue_load()
+        borrows = history_generate()
+        return {"loaded": True, "authors": authors, "books": books, "borrows": borrows}
 
 
 def invariants_hold() -> bool:

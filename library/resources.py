@@ -20,6 +20,7 @@ from import_export.results import Result
 
 from accounts.models import USERNAME_TAKEN, username_taken
 from accounts.roles import AUDITORS, LIBRARIANS
+from backoffice.core.spreadsheet import formula_restore, formula_safe
 
 from . import services
 from .isbn import normalize_isbn
@@ -38,7 +39,43 @@ def _chunks(values: list, size: int = LOOKUP_CHUNK):
         yield values[start : start + size]
 
 
-class AllOrNothingResource(resources.ModelResource):
+# Widgets that write only what they formatted from a typed value (a number, a date, a
+# boolean): a leading "-" there is a negative number, not a formula.
+TYPED_WIDGETS = (
+    widgets.NumberWidget,
+    widgets.BooleanWidget,
+    widgets.DateWidget,
+    widgets.DateTimeWidget,
+    widgets.TimeWidget,
+    widgets.DurationWidget,
+)
+
+
+class SpreadsheetSafeResource(resources.ModelResource):
+    """Exports whose text cells a spreadsheet will not run as formulas (formula_safe).
+
+    Imports read such a cell back as the text it stands for (formula_restore), so a file
+    exported, edited and imported again neither runs a formula nor gains a quote.
+    """
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(field.widget, TYPED_WIDGETS):
+            return value
+        return formula_safe(value)
+
+    def before_import(self, dataset, **kwargs):
+        # The whole file, before anything reads it: the book import looks its authors and
+        # ISBNs up column by column before the first row is imported.
+        for index in range(len(dataset)):
+            row = dataset[index]
+            restored = tuple(formula_restore(value) for value in row)
+            if restored != row:
+                dataset[index] = restored
+        super().before_import(dataset, **kwargs)
+
+
+class AllOrNothingResource(SpreadsheetSafeResource):
     """A resource whose imports roll back entirely when any row is invalid."""
 
     def get_diff_headers(self):
@@ -303,6 +340,7 @@ class BookResource(AllOrNothingResource):
         return Book.objects.select_related("author")
 
     def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
         self._actor = kwargs.get("user")
         self._reason = import_reason(kwargs)
         if "author" in (dataset.headers or []):
@@ -475,7 +513,7 @@ class PatronResource(AllOrNothingResource):
 # --- Borrows (export only) --------------------------------------------------------------
 
 
-class BorrowResource(resources.ModelResource):
+class BorrowResource(SpreadsheetSafeResource):
     username = fields.Field(attribute="user__username", column_name="username")
     book = fields.Field(attribute="book__title", column_name="book")
     isbn = fields.Field(attribute="book__isbn", column_name="isbn")

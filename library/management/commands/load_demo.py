@@ -1,13 +1,19 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from library.demo import DEMO_ACCOUNTS, demo_load
+from library.demo import DEMO_ACCOUNTS, DemoRefused, demo_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo catalogue, borrow history and accounts (once), and print the logins."
+    help = (
+        "Load the demo catalogue, borrow history and accounts (once), and print the logins. "
+        "Development only: refused when DJANGO_ENV=production."
+    )
 
     def handle(self, *args, **options):
-        outcome = demo_load()
+        try:
+            outcome = demo_load()
+        except DemoRefused as refused:
+            raise CommandError(str(refused)) from None
         if outcome["loaded"]:
             self.stdout.write(
                 f"Loaded {outcome['authors']} authors, {outcome['books']} books "
