@@ -27,3 +27,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+# Errors raised outside a DRF view: JSON for the API, the HTML pages for the admin and docs.
+handler400 = "backoffice.core.error_views.bad_request"
+handler403 = "backoffice.core.error_views.permission_denied"
+handler404 = "backoffice.core.error_views.page_not_found"
+handler500 = "backoffice.core.error_views.server_error"
