@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_results",
+    "backoffice.core",
     "accounts",
     "library",
     "reports",
@@ -177,6 +178,10 @@ STORAGES = {
 LOAN_PERIOD_DAYS = env_int("LOAN_PERIOD_DAYS", 14)
 MAX_OPEN_BORROWS = env_int("MAX_OPEN_BORROWS", 5)
 BORROW_RATE = env_str("BORROW_RATE", "20/hour")
+# Rate-limit counters (backoffice.core.throttling): Redis when REDIS_URL is set, otherwise a
+# database table. Both count atomically, so parallel requests cannot overrun a limit.
+THROTTLE_REDIS_URL = REDIS_URL
+THROTTLE_KEY_PREFIX = "throttle:"
 STATS_DEFAULT_PERIOD_DAYS = 30
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
@@ -193,7 +198,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "backoffice.api.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"borrow": BORROW_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -270,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
     "hourly-expired-token-cleanup": {
         "task": "accounts.tasks.delete_expired_tokens",
         "schedule": crontab(minute=0),
+    },
+    "hourly-rate-counter-cleanup": {
+        "task": "accounts.tasks.delete_expired_rate_counters",
+        "schedule": crontab(minute=5),
     },
 }
 REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))
