@@ -132,26 +132,31 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.RoleAwareModelBackend",
 ]
 
-# --- Cache (throttling and axes share it across processes) ----------------------------
+# --- Cache and sessions ---------------------------------------------------------------
+# The cache holds what can be recomputed or asked for again (the dashboard's statistics,
+# import previews waiting for confirmation), shared by every process: the database cache,
+# or Redis when REDIS_URL is set. A Redis outage falls back on the database cache
+# (backoffice.core.cache); nothing a request needs to succeed lives only in Redis.
 REDIS_URL = env_str("REDIS_URL", "")
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "shelfwise_cache",
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backoffice.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-        }
+            "OPTIONS": {"FALLBACK": "database"},
+        },
+        "database": DATABASE_CACHE,
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "shelfwise_cache",
-        }
-    }
+    CACHES = {"default": DATABASE_CACHE}
 
-if REDIS_URL:
-    # Session reads from the cache, writes through to the database: no SQL per admin page.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions (the admin's logins) in the database whatever the cache: a Redis outage must not
+# log librarians out or lock them out, and a logout must hold even while Redis is away.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Internationalisation, static files -----------------------------------------------
 LANGUAGE_CODE = "en-gb"
