@@ -247,7 +247,12 @@ AXES_VERBOSE = False
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task taken by a worker that then dies (SIGKILL, a lost machine) is given to another
+    # worker after this long. Keep it above the longest task's run time, or a task still
+    # running would be handed out a second time.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -284,7 +289,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.delete_expired_rate_counters",
         "schedule": crontab(minute=5),
     },
+    "lost-report-task-reaper": {
+        "task": "reports.tasks.reap_lost_report_tasks",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+# A report task STARTED longer ago than this, whose worker does not answer a ping within
+# REPORT_TASK_PING_SECONDS, is marked FAILURE (by the beat job above, and when its status is
+# asked for). Keep it above CELERY_VISIBILITY_TIMEOUT, so a live worker gets the task back
+# first, and above the longest report's run time.
+REPORT_TASK_STALE_MINUTES = env_int("REPORT_TASK_STALE_MINUTES", 10)
+REPORT_TASK_PING_SECONDS = env_int("REPORT_TASK_PING_SECONDS", 2)
 REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))
 
 # --- Admin theme ----------------------------------------------------------------------
