@@ -20,16 +20,15 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from .models import RateCounter
+from .wording import wait_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -156,35 +155,6 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-# --- Words ----------------------------------------------------------------------------
-
-
-def wait_in_words(seconds: float) -> str:
-    """``"in about 12 minutes"``: how long a person waits, rounded up, never to zero."""
-    minutes = math.ceil(max(0.0, seconds) / 60)
-    if seconds < 60:
-        return "in less than a minute"
-    if minutes == 1:
-        return "in about a minute"
-    if minutes < 90:
-        return f"in about {minutes} minutes"
-    hours = round(minutes / 60)
-    if hours < 48:
-        return f"in about {hours} hours"
-    return f"in about {round(hours / 24)} days"
-
-
-def clock_time_in_words(seconds_from_now: float) -> str:
-    """``"at 14:32"`` (library time, rounded up to the minute), or ``"on 3 March at 14:32"``."""
-    now = timezone.localtime()
-    moment = now + timedelta(seconds=max(0.0, seconds_from_now))
-    if moment.second or moment.microsecond:
-        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    if moment.date() == now.date():
-        return f"at {moment:%H:%M}"
-    return f"on {moment.day} {moment:%B} at {moment:%H:%M}"
-
-
 # --- The DRF throttle -----------------------------------------------------------------
 
 
@@ -235,6 +205,5 @@ class FixedWindowThrottle(BaseThrottle):
         noun = self.noun if rate.limit == 1 else f"{self.noun}s"
         return (
             f"You have made {rate.limit} {noun} in the last {rate.period_name}, the most "
-            f"allowed; you can {self.verb} again {wait_in_words(seconds_left)} "
-            f"({clock_time_in_words(seconds_left)})."
+            f"allowed; you can {self.verb} again {wait_in_words(seconds_left)}."
         )
