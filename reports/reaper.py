@@ -10,6 +10,7 @@ job runs this every five minutes; the status endpoint runs it for the task it is
 
 import json
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from celery import current_app, states
@@ -37,6 +38,10 @@ def report_tasks_reap(*, task_id: str | None = None, now: datetime | None = None
         Q(date_started__lt=cutoff) | Q(date_started__isnull=True, date_created__lt=cutoff)
     )
     if task_id is not None:
+        try:
+            task_id = str(uuid.UUID(task_id))
+        except (ValueError, TypeError, AttributeError):
+            return 0  # not an id report_enqueue makes (nor one the database may be sent)
         stale = stale.filter(task_id=task_id)
     candidates = list(stale.values_list("task_id", "worker"))
     if not candidates:
