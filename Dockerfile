@@ -25,8 +25,11 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 # The code belongs to root and is read-only for the app user; only /var/lib/shelfwise
 # (reports, beat's schedule) is writable.
+# check_imports: an import that requirements.txt does not pin fails the build, not the worker.
 COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+        python bin/check_imports.py \
+    && DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
         python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /var/lib/shelfwise/reports \
     && chown -R shelfwise:shelfwise /var/lib/shelfwise

@@ -13,16 +13,29 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .core.outages import outage_for
 from .errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
-    """Domain errors and refusals as ``{"detail", "code"}``; validation errors as a field map."""
+    """Domain errors and refusals as ``{"detail", "code"}``; validation errors as a field map.
+
+    A database, Redis or broker that stops answering mid-request is a 503 with Retry-After.
+    """
+    outage = outage_for(exc)
+    if outage is not None:
+        logger.warning("%s during %s", outage.code, context.get("request"), exc_info=exc)
+        set_rollback()
+        return Response(
+            outage.body(),
+            status=outage.status_code,
+            headers={"Retry-After": str(outage.retry_after)},
+        )
     if isinstance(exc, DomainError):
         response = Response({"detail": exc.detail, "code": exc.code}, status=exc.status_code)
         if exc.status_code == 503:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_results",
+    "backoffice.core",
     "accounts",
     "library",
     "reports",
@@ -134,26 +135,31 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.RoleAwareModelBackend",
 ]
 
-# --- Cache (throttling and axes share it across processes) ----------------------------
+# --- Cache and sessions ---------------------------------------------------------------
+# The cache holds what can be recomputed or asked for again (the dashboard's statistics,
+# import previews waiting for confirmation), shared by every process: the database cache,
+# or Redis when REDIS_URL is set. A Redis outage falls back on the database cache
+# (backoffice.core.cache); nothing a request needs to succeed lives only in Redis.
 REDIS_URL = env_str("REDIS_URL", "")
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "shelfwise_cache",
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backoffice.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-        }
+            "OPTIONS": {"FALLBACK": "database"},
+        },
+        "database": DATABASE_CACHE,
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "shelfwise_cache",
-        }
-    }
+    CACHES = {"default": DATABASE_CACHE}
 
-if REDIS_URL:
-    # Session reads from the cache, writes through to the database: no SQL per admin page.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions (the admin's logins) in the database whatever the cache: a Redis outage must not
+# log librarians out or lock them out, and a logout must hold even while Redis is away.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Internationalisation, static files -----------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -180,6 +186,10 @@ STORAGES = {
 LOAN_PERIOD_DAYS = env_int("LOAN_PERIOD_DAYS", 14)
 MAX_OPEN_BORROWS = env_int("MAX_OPEN_BORROWS", 5)
 BORROW_RATE = env_str("BORROW_RATE", "20/hour")
+# Rate-limit counters (backoffice.core.throttling): Redis when REDIS_URL is set, otherwise a
+# database table. Both count atomically, so parallel requests cannot overrun a limit.
+THROTTLE_REDIS_URL = REDIS_URL
+THROTTLE_KEY_PREFIX = "throttle:"
 STATS_DEFAULT_PERIOD_DAYS = 30
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
@@ -196,7 +206,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "backoffice.api.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"borrow": BORROW_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -261,7 +270,12 @@ if TRUSTED_PROXY_COUNT < 0:
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task taken by a worker that then dies (SIGKILL, a lost machine) is given to another
+    # worker after this long. Keep it above the longest task's run time, or a task still
+    # running would be handed out a second time.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -294,7 +308,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.delete_expired_tokens",
         "schedule": crontab(minute=0),
     },
+    "hourly-rate-counter-cleanup": {
+        "task": "accounts.tasks.delete_expired_rate_counters",
+        "schedule": crontab(minute=5),
+    },
+    "lost-report-task-reaper": {
+        "task": "reports.tasks.reap_lost_report_tasks",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+# A report task STARTED longer ago than this, whose worker does not answer a ping within
+# REPORT_TASK_PING_SECONDS, is marked FAILURE (by the beat job above, and when its status is
+# asked for). Keep it above CELERY_VISIBILITY_TIMEOUT, so a live worker gets the task back
+# first, and above the longest report's run time.
+REPORT_TASK_STALE_MINUTES = env_int("REPORT_TASK_STALE_MINUTES", 10)
+REPORT_TASK_PING_SECONDS = env_int("REPORT_TASK_PING_SECONDS", 2)
 REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))
 
 # --- Admin theme ----------------------------------------------------------------------

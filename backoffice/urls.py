@@ -32,3 +32,9 @@ urlpatterns = [
     # Last, and "" only: the landing page never shadows an API route.
     path("", home, name="home"),
 ]
+
+# Errors raised outside a DRF view: JSON for the API, the HTML pages for the admin and docs.
+handler400 = "backoffice.core.error_views.bad_request"
+handler403 = "backoffice.core.error_views.permission_denied"
+handler404 = "backoffice.core.error_views.page_not_found"
+handler500 = "backoffice.core.error_views.server_error"

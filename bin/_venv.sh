@@ -1,5 +1,5 @@
-# Sourced by bin/run and bin/test: make .venv with Python 3.11 and install pinned packages
-# only when the requirement files changed since the last install.
+# Sourced by bin/run, bin/test, bin/production-smoke and .ci/run: make .venv with Python 3.11
+# and install pinned packages only when the requirement files changed since the last install.
 set -euo pipefail
 
 find_python() {
@@ -24,4 +24,19 @@ ensure_venv() {
     .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
     cat requirements*.txt > "$stamp"
   fi
+}
+
+# ensure_fresh_venv DIR REQUIREMENTS: a virtualenv holding REQUIREMENTS and nothing else,
+# as the Dockerfile installs it. Rebuilt from nothing whenever the file changes: a venv
+# that kept a package the file no longer names would hide a missing pin.
+ensure_fresh_venv() {
+  local dir=$1 requirements=$2
+  local stamp=$dir/.installed-$(basename "$requirements")
+  if [ -x "$dir/bin/python" ] && [ -f "$stamp" ] && cmp -s "$requirements" "$stamp"; then
+    return
+  fi
+  rm -rf "$dir"
+  "$(find_python)" -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$stamp"
 }

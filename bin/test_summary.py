@@ -1,7 +1,7 @@
 """Add up the JUnit reports of the test passes into one closing line.
 
-Prints "tests: N passed, N failed, N skipped" (errors count as failed), the line CI
-repeats at its very end so the suite's verdict is the last thing it says.
+Prints "tests: N passed, N failed, N skipped" (errors count as failed); bin/test writes
+it to var/test-results/summary.txt rather than after the last pass's own closing line.
 """
 
 import sys

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from accounts.roles import can_read_all_circulation, is_librarian
 from backoffice.errors import DomainError, NotFound, ServiceUnavailable
 
-from . import selectors, services
+from . import reaper, selectors, services
 from .serializers import (
     ErrorSerializer,
     ReportEnqueuedSerializer,
@@ -117,6 +117,8 @@ class ReportTaskView(APIView):
         },
     )
     def get(self, request, task_id: str):
+        # A task whose worker died says so now, not at the next beat run.
+        reaper.report_tasks_reap(task_id=task_id)
         task = selectors.report_task_status(task_id)
         if task is None:
             raise ReportTaskNotFound()

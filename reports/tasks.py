@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from .reaper import report_tasks_reap
 from .selectors import GENERATE_REPORT_TASK, report_build
 from .services import report_write
 
@@ -33,3 +34,9 @@ def generate_report(*, requested_by_id: int | None = None) -> dict:
         "generated_at": report["generated_at"],
         "requested_by_id": requested_by_id,
     }
+
+
+@shared_task(name="reports.tasks.reap_lost_report_tasks")
+def reap_lost_report_tasks() -> int:
+    """Beat, every five minutes: report tasks whose worker died end in FAILURE."""
+    return report_tasks_reap()

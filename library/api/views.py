@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from backoffice.core.throttling import FixedWindowThrottle
 from library import selectors, services
 
 from .filters import BookFilter, BorrowFilter
@@ -115,8 +115,10 @@ class BookViewSet(JsonApiMixin, viewsets.ModelViewSet):
         return Response(GenreAvailabilitySerializer(genres, many=True).data)
 
 
-class BorrowRateThrottle(UserRateThrottle):
+class BorrowRateThrottle(FixedWindowThrottle):
     scope = "borrow"
+    noun = "borrow request"
+    verb = "borrow"
 
     def get_rate(self):
         return settings.BORROW_RATE

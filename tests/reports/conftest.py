@@ -33,10 +33,12 @@ def switch_broker(monkeypatch, settings):
     """Point this process's Celery app (and the broker check) at another broker."""
 
     def switch(url: str, transport_options: dict, default_queue: str | None = None) -> None:
-        settings.CELERY_BROKER_URL = url
-        settings.CELERY_BROKER_TRANSPORT_OPTIONS = transport_options
+        # The app's conf first: it reads Django's settings through, so once those changed,
+        # monkeypatch would record the new broker as the one to restore.
         monkeypatch.setitem(celery_app.conf, "broker_url", url)
         monkeypatch.setitem(celery_app.conf, "broker_transport_options", transport_options)
+        settings.CELERY_BROKER_URL = url
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = transport_options
         if default_queue:
             monkeypatch.setitem(celery_app.conf, "task_default_queue", default_queue)
         _reset_broker_pools()

@@ -14,7 +14,7 @@ from backoffice.celery import app
 from tests.factories import UserFactory
 
 
-def test_beat_schedule_runs_the_daily_report_and_the_hourly_token_cleanup():
+def test_beat_schedule_runs_the_daily_report_the_cleanups_and_the_reaper():
     schedule = {
         entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
@@ -22,12 +22,18 @@ def test_beat_schedule_runs_the_daily_report_and_the_hourly_token_cleanup():
     assert set(schedule) == {
         "reports.tasks.generate_report",
         "accounts.tasks.delete_expired_tokens",
+        "accounts.tasks.delete_expired_rate_counters",
+        "reports.tasks.reap_lost_report_tasks",
     }
     report = schedule["reports.tasks.generate_report"]
     assert (report.hour, report.minute) == ({2}, {0})
     cleanup = schedule["accounts.tasks.delete_expired_tokens"]
     assert cleanup.minute == {0}
     assert cleanup.hour == set(range(24))
+    counters = schedule["accounts.tasks.delete_expired_rate_counters"]
+    assert counters.hour == set(range(24)) and len(counters.minute) == 1
+    reaper = schedule["reports.tasks.reap_lost_report_tasks"]
+    assert reaper.minute == set(range(0, 60, 5))
     assert app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
 
 
