@@ -23,6 +23,7 @@ from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from backoffice.admin_mixins import NoAddOrChangeMixin
+from backoffice.core.admin_inputs import AdminInputGuardMixin
 from library.admin import ReadOnlyHistoryAdmin, StaffImportExportMixin
 from library.resources import PatronResource
 
@@ -142,7 +143,7 @@ for model in (Group, AuthToken, AccessAttempt, AccessLog, AccessFailureLog):
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
+class GroupAdmin(AdminInputGuardMixin, DjangoGroupAdmin, ModelAdmin):
     pass
 
 
@@ -150,7 +151,7 @@ class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(NoAddOrChangeMixin, ModelAdmin):
+class AuthTokenAdmin(AdminInputGuardMixin, NoAddOrChangeMixin, ModelAdmin):
     """Knox tokens: who holds one and until when. Deleting one revokes it (admins only)."""
 
     list_display = ["token_key", "user", "created", "expiry", "expired"]
@@ -166,19 +167,23 @@ class AuthTokenAdmin(NoAddOrChangeMixin, ModelAdmin):
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(NoAddOrChangeMixin, AxesAccessAttemptAdmin, ModelAdmin):
+class AccessAttemptAdmin(
+    AdminInputGuardMixin, NoAddOrChangeMixin, AxesAccessAttemptAdmin, ModelAdmin
+):
     """Failed logins per username and address; delete an attempt to lift its lockout."""
 
     actions = ()  # axes' clean-up action needs no permission; deletion does
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(NoAddOrChangeMixin, AxesAccessLogAdmin, ModelAdmin):
+class AccessLogAdmin(AdminInputGuardMixin, NoAddOrChangeMixin, AxesAccessLogAdmin, ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(AccessFailureLog)
-class AccessFailureLogAdmin(NoAddOrChangeMixin, AxesAccessFailureLogAdmin, ModelAdmin):
+class AccessFailureLogAdmin(
+    AdminInputGuardMixin, NoAddOrChangeMixin, AxesAccessFailureLogAdmin, ModelAdmin
+):
     def has_delete_permission(self, request, obj=None):
         return False
