@@ -218,3 +218,33 @@ def test_ids_are_checked_on_the_user_admin_too(librarian):
     assert client.get(url).status_code == 200
     assert client.get(url.replace(f"/{user.pk}/", "/abc/")).status_code == 404
     assert client.get(url.replace(f"/{user.pk}/", f"/{HUGE}/")).status_code == 404
+
+
+# --- The CSV import preview ------------------------------------------------------------------
+
+CSV_HEADER = "title,author,isbn,genre,publication_date,total_copies\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (f"T,A,{in_digits('0141439513', ARABIC_INDIC)},Drama,,2", "isbn"),  # was imported
+        ("T,A,014143951\u00b3,Drama,,2", "isbn"),  # a superscript 3: was a 500
+        ("T,A,97801414395\uff118,Drama,,2", "isbn"),  # a fullwidth 1: was imported
+        (f"T,A,9780141439518,Drama,,{in_digits('3', ARABIC_INDIC)}", "total_copies"),
+        ("T,A,9780141439518,Drama,,\u00b3", "total_copies"),
+        ("T,A,9780141439518,Drama,,2147483648", "total_copies"),  # was taken on SQLite
+        ("T,A,9780141439518,Drama,,99999999999999999999", "total_copies"),
+        ("T,A,9780141439518,Drama,10000-01-01,2", "publication_date"),
+    ],
+)
+def test_the_import_preview_reports_bad_cells_and_imports_nothing(librarian_web, row, column):
+    from .test_import_export import preview
+
+    response = preview(librarian_web, "library_book", "books.csv", (CSV_HEADER + row).encode())
+
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert result.has_validation_errors()
+    assert column in result.invalid_rows[0].error_dict
+    assert Book.objects.count() == 0
