@@ -24,6 +24,7 @@ from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm
 
 from backoffice.admin_mixins import NoAddOrChangeMixin
+from backoffice.core.admin_inputs import AdminInputGuardMixin
 from library.admin import ReadOnlyHistoryAdmin, StaffImportExportMixin
 from library.resources import PatronResource
 
@@ -144,7 +145,7 @@ for model in (Group, AuthToken, AccessAttempt, AccessLog, AccessFailureLog):
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
+class GroupAdmin(AdminInputGuardMixin, DjangoGroupAdmin, ModelAdmin):
     pass
 
 
@@ -152,7 +153,7 @@ class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
 
 
 @admin.register(AuthToken)
-class AuthTokenAdmin(NoAddOrChangeMixin, ModelAdmin):
+class AuthTokenAdmin(AdminInputGuardMixin, NoAddOrChangeMixin, ModelAdmin):
     """Knox tokens: who holds one and until when. Deleting one revokes it (admins only)."""
 
     list_display = ["token_key", "user", "created", "expiry", "expired"]
@@ -179,7 +180,9 @@ def _staff_usernames(request) -> frozenset[str]:
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(NoAddOrChangeMixin, AxesAccessAttemptAdmin, ModelAdmin):
+class AccessAttemptAdmin(
+    AdminInputGuardMixin, NoAddOrChangeMixin, AxesAccessAttemptAdmin, ModelAdmin
+):
     """Failed logins per username and address; delete attempts to lift a lockout.
 
     Librarians lift the lockouts of patrons (and of usernames no account has); a lockout
@@ -230,12 +233,14 @@ class AccessAttemptAdmin(NoAddOrChangeMixin, AxesAccessAttemptAdmin, ModelAdmin)
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(NoAddOrChangeMixin, AxesAccessLogAdmin, ModelAdmin):
+class AccessLogAdmin(AdminInputGuardMixin, NoAddOrChangeMixin, AxesAccessLogAdmin, ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(AccessFailureLog)
-class AccessFailureLogAdmin(NoAddOrChangeMixin, AxesAccessFailureLogAdmin, ModelAdmin):
+class AccessFailureLogAdmin(
+    AdminInputGuardMixin, NoAddOrChangeMixin, AxesAccessFailureLogAdmin, ModelAdmin
+):
     def has_delete_permission(self, request, obj=None):
         return False

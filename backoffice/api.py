@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, connection
 from django.db.models import ProtectedError, RestrictedError
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -17,6 +18,7 @@ from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .core.outages import outage_for
+from .core.serializers import StrictInputMixin
 from .errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -106,6 +108,13 @@ class AutoSchema(SpectacularAutoSchema):
                 },
             )
         return responses
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if direction == "request" and isinstance(force_instance(serializer), StrictInputMixin):
+            # Such bodies refuse keys they do not take (see StrictInputMixin).
+            schema["additionalProperties"] = False
+        return schema
 
     def get_auth(self):
         # drf-spectacular marks an operation open to anonymous callers ({} in its

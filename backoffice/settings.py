@@ -207,6 +207,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "backoffice.api.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only, nested at most 32 deep (deeper bodies would crash Python's json module).
+    "DEFAULT_PARSER_CLASSES": ["backoffice.core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 if DEBUG:

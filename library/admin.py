@@ -11,10 +11,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -39,6 +41,8 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from accounts.roles import is_librarian
 from backoffice.admin_mixins import ReadOnlyAdminMixin
+from backoffice.core.admin_inputs import AdminInputGuardMixin
+from backoffice.core.inputs import DAY_RANGE_MESSAGE, day_in_range, parse_id
 from backoffice.errors import DomainError, ServiceUnavailable
 
 from . import selectors, services
@@ -51,14 +55,24 @@ ADMIN_REASON = _("Edited in the admin")
 # --- Shared behaviour --------------------------------------------------------------------
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    """simple-history's views with field-level diffs, and no way to revert from them."""
+class ReadOnlyHistoryAdmin(AdminInputGuardMixin, SimpleHistoryAdmin):
+    """simple-history's views with field-level diffs, and no way to revert from them.
+
+    Ids in their URLs are checked first: simple-history hands "abc" to the ORM (a 500).
+    """
 
     def revert_disabled(self, request, obj=None):
         # A revert saves an old row as it was, around the services and their checks.
         return True
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.object_id_is_valid(unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self.object_id_is_valid(unquote(object_id)) or parse_id(version_id) is None:
+            raise Http404
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -581,11 +595,14 @@ class LocalisedRangeDateTimeFilter(RangeDateTimeFilter):
                 continue
             at = self.used_parameters.get(f"{self.parameter_name}_{side}_1") or default_time
             try:
-                bounds[f"{self.parameter_name}__{lookup}"] = forms.DateTimeField().clean(
-                    f"{day} {at}"
-                )
+                bound = forms.DateTimeField().clean(f"{day} {at}")
             except ValidationError as error:
                 raise IncorrectLookupParameters(error) from None
+            if not day_in_range(bound.date()):
+                # Made aware and sent as UTC, a bound at the calendar's edge overflows.
+                messages.error(request, DAY_RANGE_MESSAGE)
+                raise IncorrectLookupParameters(DAY_RANGE_MESSAGE)
+            bounds[f"{self.parameter_name}__{lookup}"] = bound
         return queryset.filter(**bounds)
 
 

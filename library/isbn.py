@@ -1,52 +1,60 @@
-"""ISBN-10/ISBN-13 parsing: check digits verified, everything stored as ISBN-13."""
+"""ISBN-10/ISBN-13 parsing: check digits verified, everything stored as ISBN-13.
+
+The check digits and the 978/979 prefix are python-stdnum's (``stdnum.isbn``). Before it
+sees a value, the value must be spelled in ASCII: digits, hyphens and spaces, and X as an
+ISBN-10's check digit. ``str.isdigit()`` and ``int()`` also take other scripts' digits
+("٣", "³" and the like), which would crash a check-digit sum or store a second spelling of an ISBN
+beside its ASCII form, past the unique index.
+"""
 
 import re
 
 from django.core.exceptions import ValidationError
+from stdnum import ean
+from stdnum import isbn as stdnum_isbn
+from stdnum.exceptions import InvalidChecksum, InvalidComponent
+from stdnum.exceptions import ValidationError as StdnumError
 
-_SEPARATORS = re.compile(r"[\s-]")
+_ISBN_CHARACTERS = re.compile(r"[0-9Xx -]+")
+_TWELVE_DIGITS = re.compile(r"[0-9]{12}")
+
+_SHAPE = "An ISBN has 10 or 13 digits (ISBN-10 may end in X)."
+_ASCII = "An ISBN is written with the digits 0-9, hyphens and spaces (ISBN-10 may end in X)."
+
+
+def _invalid(message: str) -> ValidationError:
+    return ValidationError(message, code="invalid_isbn")
 
 
 def isbn13_check_digit(first12: str) -> str:
-    """The 13th digit of an ISBN-13 whose first twelve digits are given."""
-    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(first12))
-    return str((10 - total % 10) % 10)
-
-
-def _isbn10_is_valid(isbn10: str) -> bool:
-    total = 0
-    for position, char in enumerate(isbn10):
-        if char == "X" and position == 9:
-            value = 10
-        elif char.isdigit():
-            value = int(char)
-        else:
-            return False
-        total += value * (10 - position)
-    return total % 11 == 0
+    """The 13th digit of an ISBN-13 whose first twelve (ASCII) digits are given."""
+    if not isinstance(first12, str) or not _TWELVE_DIGITS.fullmatch(first12):
+        raise ValueError(f"Twelve ASCII digits expected, not {first12!r}.")
+    return ean.calc_check_digit(first12)
 
 
 def normalize_isbn(raw: str) -> str:
     """Return the ISBN-13 form of an ISBN-10 or ISBN-13, or raise ValidationError."""
-    candidate = _SEPARATORS.sub("", str(raw or "")).upper()
-    if len(candidate) == 10:
-        if not _isbn10_is_valid(candidate):
-            raise ValidationError(
-                "Not a valid ISBN-10: the check digit does not match.", code="invalid_isbn"
-            )
-        first12 = "978" + candidate[:9]
-        return first12 + isbn13_check_digit(first12)
-    if len(candidate) == 13 and candidate.isdigit():
-        if not candidate.startswith(("978", "979")):
-            raise ValidationError("An ISBN-13 starts with 978 or 979.", code="invalid_isbn")
-        if isbn13_check_digit(candidate[:12]) != candidate[12]:
-            raise ValidationError(
-                "Not a valid ISBN-13: the check digit does not match.", code="invalid_isbn"
-            )
-        return candidate
-    raise ValidationError(
-        "An ISBN has 10 or 13 digits (ISBN-10 may end in X).", code="invalid_isbn"
-    )
+    text = str(raw or "").strip()
+    if not text:
+        raise _invalid(_SHAPE)
+    if not _ISBN_CHARACTERS.fullmatch(text):
+        raise _invalid(_ASCII)
+    candidate = text.replace("-", "").replace(" ", "").upper()
+    if len(candidate) not in (10, 13):
+        # stdnum would also read nine digits, as an SBN; the catalogue does not.
+        raise _invalid(_SHAPE)
+    try:
+        stdnum_isbn.validate(candidate)
+    except InvalidChecksum:
+        raise _invalid(
+            f"Not a valid ISBN-{len(candidate)}: the check digit does not match."
+        ) from None
+    except InvalidComponent:
+        raise _invalid("An ISBN-13 starts with 978 or 979.") from None
+    except StdnumError:  # an X anywhere but at the end of an ISBN-10
+        raise _invalid(_SHAPE) from None
+    return stdnum_isbn.to_isbn13(candidate)
 
 
 def validate_isbn13(value: str) -> None:

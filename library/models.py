@@ -22,6 +22,10 @@ class Author(models.Model):
         return self.name
 
 
+# The most copies of one title the API and the CSV import take: a typo's extra digits
+# are refused rather than stored.
+MAX_COPIES = 100_000
+
 # What staff set on a book, in the order they see it: the admin form and the CSV columns.
 BOOK_EDITABLE_FIELDS = (
     "title",

@@ -11,6 +11,8 @@ batches (``services.book_create_many``); its preview shows the first rows in ful
 the totals and errors of all (docs/PERFORMANCE.md, "CSV import").
 """
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -24,7 +26,7 @@ from backoffice.core.spreadsheet import formula_restore, formula_safe
 
 from . import services
 from .isbn import normalize_isbn
-from .models import BOOK_EDITABLE_FIELDS, Author, Book, Borrow
+from .models import BOOK_EDITABLE_FIELDS, MAX_COPIES, Author, Book, Borrow
 
 STAFF_GROUPS = frozenset({LIBRARIANS, AUDITORS})
 
@@ -232,14 +234,19 @@ class AuthorByNameWidget(widgets.ForeignKeyWidget):
 
 
 class CopiesWidget(widgets.IntegerWidget):
-    """A whole number of copies; anything else is a row error, not a crash."""
+    """A whole number of copies, 0 to MAX_COPIES; anything else is a row error, not a crash.
+
+    ASCII digits only: str.isdigit() takes "٣" (read as 3) and "³" (which int() refuses).
+    """
 
     def clean(self, value, row=None, **kwargs):
         if _is_blank(value):
             return None
         text = str(value).strip()
-        if not text.lstrip("-").isdigit():
-            raise ValueError(f"Enter a whole number of copies, not {text!r}.")
+        if not re.fullmatch(r"[0-9]+", text):
+            raise ValueError(f"Enter a whole number of copies, not {text[:40]!r}.")
+        if len(text) > len(str(MAX_COPIES)) or int(text) > MAX_COPIES:
+            raise ValueError(f"At most {MAX_COPIES} copies of a title, not {text[:40]}.")
         return int(text)
 
 

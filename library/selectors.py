@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce, Rank, RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.roles import can_read_all_circulation
+from backoffice.core.inputs import FIRST_DAY, LAST_DAY, day_in_range
 
 from .models import Author, Book, Borrow, overdue_condition
 
@@ -107,10 +108,19 @@ class Period:
 
     @classmethod
     def from_dates(cls, start: date | None, end: date | None) -> "Period":
-        """Inclusive calendar dates in the library's time zone; default: the last 30 days."""
+        """Inclusive calendar dates in the library's time zone; default: the last 30 days.
+
+        Both days must lie within FIRST_DAY..LAST_DAY (ValueError otherwise): a day at
+        the calendar's edge has no next midnight, or none in UTC.
+        """
         today = timezone.localdate()
         end = end or today
-        start = start or end - timedelta(days=settings.STATS_DEFAULT_PERIOD_DAYS - 1)
+        if start is None:
+            # Near the calendar's first day the default period is what is left of it.
+            default_days = timedelta(days=settings.STATS_DEFAULT_PERIOD_DAYS - 1)
+            start = end - default_days if end - FIRST_DAY >= default_days else FIRST_DAY
+        if not (day_in_range(start) and day_in_range(end)):
+            raise ValueError(f"A period runs within {FIRST_DAY} and {LAST_DAY}.")
         zone = timezone.get_current_timezone()
         return cls(
             start=datetime.combine(start, time.min, tzinfo=zone),

@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from accounts.roles import can_borrow, can_return_any_loan
+from accounts.roles import can_borrow, can_return_any_loan, is_librarian
 from backoffice.errors import DomainError, NotFound
 
 from .isbn import normalize_isbn
@@ -47,6 +47,18 @@ class BorrowerNotAllowed(DomainError):
 
     def __init__(self, user):
         super().__init__(f"{user.get_username()} may not borrow books.")
+
+
+class LendingNotAllowed(DomainError):
+    status_code = 403
+    code = "not_allowed_to_lend"
+    default_detail = (
+        "Only librarians may lend a book to someone else; leave out `user` to borrow it yourself."
+    )
+
+
+class UserNotFound(NotFound):
+    default_detail = "No such user."
 
 
 class AlreadyReturned(DomainError):
@@ -303,13 +315,31 @@ def book_delete(*, book: Book, actor) -> None:
 
 
 def borrow_create(*, user, book_id: int) -> Borrow:
-    """Lend one copy of a book to ``user``."""
+    """Lend one copy of a book to ``user``; the borrow comes with its book and author."""
     return _borrow_open(user=user, book_id=book_id, actor=user)
 
 
 def borrow_create_for_patron(*, user, book_id: int, actor, reason: str = "") -> Borrow:
     """A librarian lends a copy to ``user`` at the desk (admin); history records ``actor``."""
     return _borrow_open(user=user, book_id=book_id, actor=actor, reason=reason)
+
+
+def borrow_create_as(*, actor, book_id: int, user_id: int | None = None) -> Borrow:
+    """A borrow ``actor`` asks for: for themself, or (librarians only) for user ``user_id``.
+
+    Anyone else naming another user is refused (403) before that user is looked up, so
+    the answer says nothing about which ids exist.
+    """
+    if user_id is None or user_id == actor.pk:
+        return borrow_create(user=actor, book_id=book_id)
+    if not is_librarian(actor):
+        raise LendingNotAllowed()
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise UserNotFound()
+    return borrow_create_for_patron(
+        user=user, book_id=book_id, actor=actor, reason="Lent by a librarian (API)"
+    )
 
 
 def _borrow_open(*, user, book_id: int, actor, reason: str = "") -> Borrow:
@@ -343,7 +373,8 @@ def _borrow_open(*, user, book_id: int, actor, reason: str = "") -> Borrow:
         now = timezone.now()
         borrow = Borrow(
             user=user,
-            book_id=book_id,
+            # Title, author and genre for the caller's answer, read once here.
+            book=Book.objects.select_related("author").get(pk=book_id),
             borrow_date=now,
             due_date=now + timedelta(days=settings.LOAN_PERIOD_DAYS),
         )

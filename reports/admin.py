@@ -27,6 +27,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 
 from accounts.roles import can_read_all_circulation
 from backoffice.admin_mixins import ReadOnlyAdminMixin
+from backoffice.core.admin_inputs import AdminInputGuardMixin
 
 from . import selectors
 
@@ -64,7 +65,9 @@ class ReportFilesView(UnfoldModelAdminViewMixin, TemplateView):
 
 
 @admin.register(TaskResult)
-class TaskResultAdmin(ReadOnlyAdminMixin, celery_results_admin.TaskResultAdmin, ModelAdmin):
+class TaskResultAdmin(
+    AdminInputGuardMixin, ReadOnlyAdminMixin, celery_results_admin.TaskResultAdmin, ModelAdmin
+):
     show_full_result_count = False
     actions_list = ["open_report_files"]
 
@@ -102,5 +105,7 @@ class TaskResultAdmin(ReadOnlyAdminMixin, celery_results_admin.TaskResultAdmin, 
 
 
 @admin.register(GroupResult)
-class GroupResultAdmin(ReadOnlyAdminMixin, celery_results_admin.GroupResultAdmin, ModelAdmin):
+class GroupResultAdmin(
+    AdminInputGuardMixin, ReadOnlyAdminMixin, celery_results_admin.GroupResultAdmin, ModelAdmin
+):
     show_full_result_count = False

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import can_read_all_circulation, is_librarian
+from backoffice.core.serializers import refuse_body
 from backoffice.errors import DomainError, NotFound, ServiceUnavailable
 
 from . import reaper, selectors, services
@@ -96,6 +97,7 @@ class ReportView(APIView):
         },
     )
     def post(self, request):
+        refuse_body(request)
         task_id = services.report_enqueue(requested_by=request.user)
         status_url = request.build_absolute_uri(reverse("report-task", args=[task_id]))
         return Response(

@@ -160,9 +160,69 @@ def report_file(directory: Path | str, name: str) -> ReportFile | None:
         return None
 
 
+class ReportMalformed(ValueError):
+    """A report file that is JSON, but not a report (a hand edit, another program's file)."""
+
+
+# What report_build writes, key by key: a newest file of another shape is unreadable,
+# never half-served or a crash on a list where an object belongs.
+_COUNT, _TEXT, _MOMENT = "count", "text", "moment"
+REPORT_SHAPE = {
+    "generated_at": _MOMENT,
+    "period_start": _MOMENT,
+    "total_authors": _COUNT,
+    "total_books": {"titles": _COUNT, "copies": _COUNT},
+    "books_currently_borrowed": _COUNT,
+    "overdue_borrows": _COUNT,
+    "active_patrons_last_30_days": _COUNT,
+    "borrows_last_30_days": _COUNT,
+    "top_genres": [{"genre": _TEXT, "borrows": _COUNT}],
+}
+
+
+def _shaped(value, shape, where: str):
+    """``value`` reduced to ``shape`` (keys outside it dropped), or ReportMalformed."""
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            raise ReportMalformed(f"{where or 'the report'} is not an object")
+        missing = [key for key in shape if key not in value]
+        if missing:
+            raise ReportMalformed(f"{where or 'the report'} lacks {', '.join(missing)}")
+        return {
+            key: _shaped(value[key], part, f"{where}.{key}".lstrip("."))
+            for key, part in shape.items()
+        }
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            raise ReportMalformed(f"{where} is not a list")
+        return [_shaped(item, shape[0], f"{where}[{index}]") for index, item in enumerate(value)]
+    if shape == _COUNT:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ReportMalformed(f"{where} is not a count")
+    if isinstance(value, str):
+        if shape == _TEXT:
+            return value
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise ReportMalformed(f"{where} is not {'a date and time' if shape == _MOMENT else 'text'}")
+
+
 def report_read(report: ReportFile) -> dict:
+    """The report's figures, in exactly the shape report_build writes.
+
+    Raises OSError (unreadable file) or ValueError (not JSON, or JSON of another shape).
+    """
     with open(report.path, encoding="utf-8") as handle:
-        return json.load(handle)
+        try:
+            data = json.load(handle)
+        except RecursionError:
+            raise ReportMalformed("the report is nested too deeply") from None
+    return _shaped(data, REPORT_SHAPE, "")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 import django_filters
-from django import forms
 
+from backoffice.core.filters import IdFilter, IsoDateFromToRangeFilter
 from library.models import Book, Borrow, overdue_condition
 
 
@@ -25,21 +25,6 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         if self.bool_method:
             return getattr(self.parent, self.bool_method)(queryset, self.field_name, value)
         return super().filter(queryset, value)
-
-
-MAX_ID = 2**63 - 1
-
-
-class IdFilter(django_filters.Filter):
-    """A primary key: a whole number within the database's range, else a 400 (not a 500:
-    SQLite cannot even bind an integer past 64 bits)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -85,8 +70,8 @@ class BorrowFilter(StrictFilterSet):
     author = IdFilter(field_name="book__author_id")
     book = IdFilter(field_name="book_id")
     user = IdFilter(field_name="user_id")
-    # Yields borrow_date_after / borrow_date_before, inclusive whole days.
-    borrow_date = django_filters.DateFromToRangeFilter(field_name="borrow_date")
+    # Yields borrow_date_after / borrow_date_before (YYYY-MM-DD), inclusive whole days.
+    borrow_date = IsoDateFromToRangeFilter(field_name="borrow_date")
     returned = StrictBooleanFilter(method="filter_returned")
     overdue = StrictBooleanFilter(method="filter_overdue")
 

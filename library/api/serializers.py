@@ -3,17 +3,9 @@ from django.db import models
 from django.utils import timezone
 from rest_framework import serializers
 
+from backoffice.core.serializers import IdField, IsoDateField, StrictInputMixin
 from library.isbn import normalize_isbn
-from library.models import Author, Book, Borrow
-
-MAX_COPIES = 100_000
-MAX_ID = 2**63 - 1
-
-
-def _id_field() -> serializers.IntegerField:
-    # A key as a whole number within the database's range: 1.5 or 2**64 are a 400, not a
-    # silently truncated id or a database error.
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID)
+from library.models import MAX_COPIES, Author, Book, Borrow
 
 
 class _PresentMeansGiven:
@@ -24,12 +16,19 @@ class _PresentMeansGiven:
         return dictionary.get(self.field_name, serializers.empty)
 
 
-class QueryDateField(_PresentMeansGiven, serializers.DateField):
-    pass
+class QueryDateField(_PresentMeansGiven, IsoDateField):
+    """A period's bound: ``YYYY-MM-DD``, a day that exists in every time zone."""
+
+    def __init__(self, **kwargs):
+        super().__init__(bounded=True, **kwargs)
 
 
 class QueryIntegerField(_PresentMeansGiven, serializers.IntegerField):
-    pass
+    def to_internal_value(self, data):
+        # DRF reads "٣" as 3 and "1_0" as 10; a number in a query string is ASCII digits.
+        if isinstance(data, str) and not (data.isascii() and data.lstrip("-").isdigit()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictCharField(serializers.CharField):
@@ -41,11 +40,12 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
+class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.DateField: IsoDateField,
     }
 
 
@@ -79,7 +79,9 @@ class BookSerializer(StrictModelSerializer):
 
     class Meta:
         model = Book
-        extra_kwargs = {"author": {"pk_field": _id_field()}}
+        # A key as a whole number within the database's range: 1.5 or 2**64 are a 400, not
+        # a silently truncated id or a database error.
+        extra_kwargs = {"author": {"pk_field": IdField()}}
         fields = [
             "id",
             "title",
@@ -129,10 +131,16 @@ class AvailableByGenreQuerySerializer(serializers.Serializer):
     )
 
 
-class BorrowCreateSerializer(serializers.Serializer):
-    # The author comes along: the response shows it, and needs no second read.
-    book = serializers.PrimaryKeyRelatedField(
-        queryset=Book.objects.select_related("author"), pk_field=_id_field()
+class BorrowCreateSerializer(StrictInputMixin, serializers.Serializer):
+    # Ids only: whether the book (or the user) exists is the borrow service's answer, a
+    # 404, not a 400 from a lookup here.
+    book = IdField(help_text="The book to borrow.")
+    user = IdField(
+        required=False,
+        help_text=(
+            "Librarians only: the patron to lend the book to (the history records the "
+            "librarian). Left out, or your own id: you borrow it yourself."
+        ),
     )
 
 

@@ -4,11 +4,14 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backoffice.core.inputs import parse_id
+from backoffice.core.parsers import JSONParser
+from backoffice.core.serializers import refuse_body
 from backoffice.core.throttling import FixedWindowThrottle
 from library import selectors, services
 
@@ -29,11 +32,17 @@ from .serializers import (
 class JsonApiMixin:
     """JSON bodies only (DESIGN: "JSON everywhere"): a form post is a 415, and the schema
     does not advertise form encodings, where a blank field would mean null. Ids in the URL
-    are matched loosely so that ``/books/0.5/`` is the API's JSON 404, not Django's HTML one.
+    are matched loosely so that ``/books/0.5/`` is the API's JSON 404, not Django's HTML one,
+    then read strictly: only 1..2**63-1 in ASCII digits names a record ("٣" does not).
     """
 
     parser_classes = [JSONParser]
     lookup_value_regex = "[^/]+"
+
+    def get_object(self):
+        if parse_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field]) is None:
+            raise NotFound()
+        return super().get_object()
 
 
 class AuthorViewSet(JsonApiMixin, viewsets.ModelViewSet):
@@ -145,26 +154,22 @@ class BorrowViewSet(
     def create(self, request):
         payload = BorrowCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        book = payload.validated_data["book"]
-        borrow = services.borrow_create(user=request.user, book_id=book.pk)
-        borrow.book = book  # title, author and genre for the response; no re-read
+        borrow = services.borrow_create_as(
+            actor=request.user,
+            book_id=payload.validated_data["book"],
+            user_id=payload.validated_data.get("user"),
+        )
         return Response(BorrowSerializer(borrow).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: BorrowSerializer})
     @action(detail=True, methods=["put"], url_path="return", filter_backends=[])
     def return_book(self, request, pk=None):
-        borrow = services.borrow_return(borrow_id=_as_id(pk), actor=request.user)
+        refuse_body(request)
+        borrow_id = parse_id(pk)
+        if borrow_id is None:
+            raise services.BorrowNotFound()
+        borrow = services.borrow_return(borrow_id=borrow_id, actor=request.user)
         return Response(BorrowSerializer(borrow).data)
-
-
-def _as_id(raw) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise services.BorrowNotFound() from None
-    if not 0 < value < 2**63:
-        raise services.BorrowNotFound()
-    return value
 
 
 _ONE_DAY = timedelta(days=1)

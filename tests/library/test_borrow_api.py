@@ -74,7 +74,7 @@ def test_a_returned_book_can_be_borrowed_again(patron_client, patron):
 
 
 @pytest.mark.parametrize(
-    "payload", [{}, {"book": None}, {"book": "abc"}, {"book": 987654}, {"book": [1]}, {"book": -1}]
+    "payload", [{}, {"book": None}, {"book": "abc"}, {"book": [1]}, {"book": -1}]
 )
 def test_malformed_borrow_requests_are_400_and_change_nothing(patron_client, payload):
     book = BookFactory()

@@ -57,7 +57,9 @@ def test_patron_gets_403(patron_client, method, path, published):
 
 
 def test_auditor_reads_but_cannot_generate(auditor_client, reports_dir, published):
-    report_write({"generated_at": "2025-01-01T00:00:00+00:00"}, reports_dir)
+    from reports.selectors import report_build
+
+    report_write({**report_build(), "generated_at": "2025-01-01T00:00:00+00:00"}, reports_dir)
 
     assert auditor_client.get(REPORTS).status_code == 200
     response = auditor_client.post(REPORTS)

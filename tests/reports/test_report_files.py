@@ -18,7 +18,20 @@ from reports.services import ReportDirectoryError, report_write
 
 
 def a_report(**figures) -> dict:
-    return {"generated_at": timezone.now().isoformat(), "total_authors": 1, **figures}
+    """A report of the shape report_build writes (report_read refuses any other)."""
+    now = timezone.now().isoformat()
+    return {
+        "generated_at": now,
+        "period_start": now,
+        "total_authors": 1,
+        "total_books": {"titles": 0, "copies": 0},
+        "books_currently_borrowed": 0,
+        "overdue_borrows": 0,
+        "active_patrons_last_30_days": 0,
+        "borrows_last_30_days": 0,
+        "top_genres": [],
+        **figures,
+    }
 
 
 def names(directory) -> list[str]:

@@ -1,0 +1,91 @@
+"""Serializer plumbing for request bodies and query strings: strict fields, no unknown keys."""
+
+from collections.abc import Mapping
+
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from .inputs import DAY_RANGE_MESSAGE, MAX_ID, day_in_range, parse_id, parse_iso_date
+
+UNKNOWN_FIELD = "Unknown field."
+READ_ONLY_FIELD = "Read-only field; it cannot be set."
+
+
+class StrictInputMixin:
+    """A body's keys must be fields the serializer takes: any other key is a 400.
+
+    DRF drops keys it does not know, so ``{"book": 6, "usr": 5}`` would quietly do
+    something other than what was asked. Keys of read-only fields (``id``, ``on_loan``)
+    are refused too: they would be ignored just the same. The schema says so
+    (``additionalProperties: false``, see backoffice.api.AutoSchema).
+    """
+
+    def to_internal_value(self, data):
+        refused = {}
+        if isinstance(data, Mapping):
+            for key in data:
+                field = self.fields.get(key)
+                if field is None:
+                    refused[str(key)] = [UNKNOWN_FIELD]
+                elif field.read_only:
+                    refused[str(key)] = [READ_ONLY_FIELD]
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as error:
+            if refused and isinstance(error.detail, dict):
+                raise ValidationError({**error.detail, **refused}) from None
+            raise
+        if refused:
+            raise ValidationError(refused)
+        return value
+
+
+class NoBodySerializer(StrictInputMixin, serializers.Serializer):
+    """For operations that take no body: ``{}`` or nothing; any key is unknown."""
+
+
+def refuse_body(request) -> None:
+    """A 400 unless the body of an operation that takes none is absent or ``{}``."""
+    NoBodySerializer(data=request.data).is_valid(raise_exception=True)
+
+
+class IdField(serializers.IntegerField):
+    """A primary key: a JSON integer, or a string of ASCII digits, from 1 to 2**63-1.
+
+    DRF's IntegerField reads 1.0 as 1, "٣" as 3 and "1_0" as 10; a key is spelled once.
+    """
+
+    default_error_messages = {"invalid": "A whole number from 1 to {max_id}."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = parse_id(data)
+        if value is None:
+            self.fail("invalid", max_id=MAX_ID)
+        return value
+
+
+class IsoDateField(serializers.DateField):
+    """A date written ``YYYY-MM-DD`` in ASCII digits; nothing else, not even "20260112".
+
+    ``bounded`` keeps the day within FIRST_DAY..LAST_DAY, as periods and date filters need
+    (their bounds become aware datetimes).
+    """
+
+    default_error_messages = {"out_of_range": DAY_RANGE_MESSAGE}
+
+    def __init__(self, *, bounded: bool = False, **kwargs):
+        self.bounded = bounded
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        day = parse_iso_date(value)
+        if day is None:
+            self.fail("invalid", format="YYYY-MM-DD")
+        if self.bounded and not day_in_range(day):
+            self.fail("out_of_range")
+        return day
