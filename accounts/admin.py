@@ -23,9 +23,8 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm
 
-from backoffice.admin_mixins import NoAddOrChangeMixin
+from backoffice.core.admin import NoAddOrChangeMixin, ReadOnlyHistoryAdmin, StaffImportExportMixin
 from backoffice.core.admin_inputs import AdminInputGuardMixin
-from library.admin import ReadOnlyHistoryAdmin, StaffImportExportMixin
 from library.resources import PatronResource
 
 from .forms import UserChangeForm, UserCreationForm

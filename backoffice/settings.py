@@ -202,10 +202,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "library.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "backoffice.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "backoffice.api.AutoSchema",
-    "EXCEPTION_HANDLER": "backoffice.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "backoffice.core.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "backoffice.core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, nested at most 32 deep (deeper bodies would crash Python's json module).
     "DEFAULT_PARSER_CLASSES": ["backoffice.core.parsers.JSONParser"],

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from knox.views import LogoutAllView, LogoutView
 
-from .api import HealthView
+from .core.health import HealthView
 from .views import home
 
 auth_patterns = [

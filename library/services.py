@@ -18,7 +18,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import can_borrow, can_return_any_loan, is_librarian
-from backoffice.errors import DomainError, NotFound
+from backoffice.core.errors import DomainError, NotFound
 
 from .isbn import normalize_isbn
 from .models import Author, Book, Borrow

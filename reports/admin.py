@@ -26,7 +26,7 @@ from unfold.decorators import action
 from unfold.views import UnfoldModelAdminViewMixin
 
 from accounts.roles import can_read_all_circulation
-from backoffice.admin_mixins import ReadOnlyAdminMixin
+from backoffice.core.admin import ReadOnlyAdminMixin
 from backoffice.core.admin_inputs import AdminInputGuardMixin
 
 from . import selectors

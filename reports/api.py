@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import can_read_all_circulation, is_librarian
+from backoffice.core.errors import DomainError, NotFound, ServiceUnavailable
 from backoffice.core.serializers import refuse_body
-from backoffice.errors import DomainError, NotFound, ServiceUnavailable
 
 from . import reaper, selectors, services
 from .serializers import (

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 from kombu.exceptions import OperationalError as BrokerError
 
-from backoffice.errors import ServiceUnavailable
+from backoffice.core.errors import ServiceUnavailable
 
 from .selectors import GENERATE_REPORT_TASK, report_file_name
 
@@ -167,7 +167,7 @@ def report_enqueue(*, requested_by) -> str:
 
 
 def _broker_reachable() -> bool:
-    from backoffice.api import broker_is_reachable
+    from backoffice.core.health import broker_is_reachable
 
     try:
         return broker_is_reachable()

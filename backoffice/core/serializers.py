@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.db import models
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -17,7 +18,7 @@ class StrictInputMixin:
     DRF drops keys it does not know, so ``{"book": 6, "usr": 5}`` would quietly do
     something other than what was asked. Keys of read-only fields (``id``, ``on_loan``)
     are refused too: they would be ignored just the same. The schema says so
-    (``additionalProperties: false``, see backoffice.api.AutoSchema).
+    (``additionalProperties: false``, see backoffice.core.schema.AutoSchema).
     """
 
     def to_internal_value(self, data):
@@ -89,3 +90,44 @@ class IsoDateField(serializers.DateField):
         if self.bounded and not day_in_range(day):
             self.fail("out_of_range")
         return day
+
+
+class _PresentMeansGiven:
+    """In a query string DRF reads ``?limit=`` (empty) as "not given" and falls back to
+    the default; the schema says a number or a date, so an empty one is malformed."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
+class QueryDateField(_PresentMeansGiven, IsoDateField):
+    """A period's bound: ``YYYY-MM-DD``, a day that exists in every time zone."""
+
+    def __init__(self, **kwargs):
+        super().__init__(bounded=True, **kwargs)
+
+
+class QueryIntegerField(_PresentMeansGiven, serializers.IntegerField):
+    def to_internal_value(self, data):
+        # DRF reads "٣" as 3 and "1_0" as 10; a number in a query string is ASCII digits.
+        if isinstance(data, str) and not (data.isascii() and data.lstrip("-").isdigit()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """Text must be a JSON string: DRF would store ``{"name": 0}`` as "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(StrictInputMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.DateField: IsoDateField,
+    }

@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.errors import ServiceUnavailable
+from backoffice.core.errors import ServiceUnavailable
 from library.models import Book, Borrow
 from tests.factories import AuditorFactory, BookFactory, BorrowFactory, UserFactory
 

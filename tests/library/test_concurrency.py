@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from backoffice.errors import DomainError
+from backoffice.core.errors import DomainError
 from library import services
 from library.models import Borrow
 

@@ -13,7 +13,7 @@ def reports_dir(settings, tmp_path):
 @pytest.fixture
 def broker_up(monkeypatch):
     """The broker check passes without touching a real broker."""
-    monkeypatch.setattr("backoffice.api.broker_is_reachable", lambda: True)
+    monkeypatch.setattr("backoffice.core.health.broker_is_reachable", lambda: True)
 
 
 @pytest.fixture

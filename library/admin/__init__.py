@@ -1,0 +1,6 @@
+"""The librarians' back office for the catalogue and circulation (django-unfold).
+
+One module per feature; importing the package registers them all.
+"""
+
+from . import catalogue, circulation  # noqa: F401

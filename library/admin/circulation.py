@@ -1,0 +1,298 @@
+"""Loans in the back office: the list with its filters, lending at the desk, returns."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ExportMixin
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+
+from accounts.roles import is_librarian
+from backoffice.core.admin import (
+    LocalisedRangeDateTimeFilter,
+    ReadOnlyHistoryAdmin,
+    ServiceWriteMixin,
+    StaffImportExportMixin,
+    refused,
+    when,
+)
+from backoffice.core.errors import DomainError, ServiceUnavailable
+from library import services
+from library.models import Borrow, overdue_condition
+from library.resources import BorrowResource
+
+from .common import GenreFilter, _borrow_status
+
+
+class BorrowGenreFilter(GenreFilter):
+    field_path = "book__genre"
+
+
+class ReturnedFilter(admin.SimpleListFilter):
+    title = _("returned")
+    parameter_name = "returned"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Returned")), ("no", _("On loan"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(return_date__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(return_date__isnull=True)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        overdue = overdue_condition()
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class _DryRunRollback(Exception):
+    """Raised to roll back a service call made only to validate a form."""
+
+
+class BorrowAddForm(forms.ModelForm):
+    """Lending at the desk: the service's own checks run first, in a rolled-back dry run."""
+
+    class Meta:
+        model = Borrow
+        fields = ["user", "book"]
+        labels = {"user": _("Patron")}
+
+    def clean(self):
+        cleaned = super().clean()
+        user, book = cleaned.get("user"), cleaned.get("book")
+        if user is None or book is None:
+            return cleaned
+        try:
+            # The service takes its locks and checks the limits as the real save will;
+            # the savepoint is rolled back whatever happens.
+            with transaction.atomic():
+                services.borrow_create_for_patron(user=user, book_id=book.pk, actor=user)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        except services.BorrowerNotAllowed as error:
+            raise ValidationError({"user": error.detail}) from None
+        except DomainError as error:
+            raise ValidationError(error.detail) from None
+        return cleaned
+
+
+@admin.register(Borrow)
+class BorrowAdmin(
+    ServiceWriteMixin, ReadOnlyHistoryAdmin, StaffImportExportMixin, ExportMixin, ModelAdmin
+):
+    resource_classes = [BorrowResource]
+    list_display = [
+        "book_title",
+        "author_name",
+        "patron",
+        "borrowed_on",
+        "due_on",
+        "returned_on",
+        "status_label",
+    ]
+    list_select_related = ["book__author", "user"]
+    list_filter = [
+        ReturnedFilter,
+        OverdueFilter,
+        BorrowGenreFilter,
+        ("borrow_date", LocalisedRangeDateTimeFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["user__username", "book__title"]
+    search_help_text = _("Patron username or book title")
+    show_full_result_count = False
+    autocomplete_fields = ["user", "book"]
+    actions = ["mark_returned"]
+    actions_list = ["generate_report"]
+    add_form = BorrowAddForm
+    change_fields = [
+        "book",
+        "user",
+        "borrow_date",
+        "due_date",
+        "return_date",
+        "status",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "book"] if obj is None else self.change_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # A loan's dates are the record of what happened: returns go through the action.
+        return [] if obj is None else self.change_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @display(description=_("Book"), ordering="book__title")
+    def book_title(self, borrow):
+        return borrow.book.title
+
+    @display(description=_("Author"), ordering="book__author__name")
+    def author_name(self, borrow):
+        return borrow.book.author.name
+
+    @display(description=_("Patron"), ordering="user__username")
+    def patron(self, borrow):
+        return borrow.user.get_username()
+
+    @display(description=_("Borrowed"), ordering="borrow_date")
+    def borrowed_on(self, borrow):
+        return when(borrow.borrow_date)
+
+    @display(description=_("Due"), ordering="due_date")
+    def due_on(self, borrow):
+        return when(borrow.due_date)
+
+    @display(description=_("Returned"), ordering="return_date", empty_value="—")
+    def returned_on(self, borrow):
+        return when(borrow.return_date)
+
+    @display(
+        description=_("Status"),
+        label={"on_loan": "info", "overdue": "danger", "returned": "success"},
+    )
+    def status_label(self, borrow):
+        """Both flags in one column: returned, overdue (open and past due) or on loan."""
+        if borrow.is_returned:
+            return "returned", _("Returned")
+        if borrow.is_overdue:
+            return "overdue", _("Overdue")
+        return "on_loan", _("On loan")
+
+    @display(description=_("Status"))
+    def status(self, borrow):
+        return _borrow_status(borrow)
+
+    def save_model(self, request, obj, form, change):
+        if change:  # every field is read-only on a saved loan
+            return
+        try:
+            borrow = services.borrow_create_for_patron(
+                user=form.cleaned_data["user"],
+                book_id=form.cleaned_data["book"].pk,
+                actor=request.user,
+                reason=_("Lent at the desk (admin)"),
+            )
+        except DomainError as error:
+            raise refused(error, _("The loan was not recorded")) from error
+        obj.pk = borrow.pk
+        obj.borrow_date = borrow.borrow_date
+        obj.due_date = borrow.due_date
+
+    @action(description=_("Mark returned"), permissions=["change"], icon="assignment_return")
+    def mark_returned(self, request, queryset):
+        returned = already = 0
+        failed = []
+        for borrow_id in queryset.values_list("pk", flat=True):
+            try:
+                services.borrow_return(
+                    borrow_id=borrow_id,
+                    actor=request.user,
+                    reason=_("Marked returned (admin)"),
+                )
+            except services.AlreadyReturned:
+                already += 1
+            except DomainError as error:
+                failed.append(f"#{borrow_id}: {error.detail}")
+            else:
+                returned += 1
+        parts = [
+            ngettext("%(count)d borrow returned", "%(count)d borrows returned", returned)
+            % {"count": returned}
+        ]
+        if already:
+            parts.append(
+                ngettext("%(count)d already returned", "%(count)d already returned", already)
+                % {"count": already}
+            )
+        level = messages.SUCCESS if returned else messages.WARNING
+        self.message_user(request, ", ".join(parts) + ".", level)
+        if failed:
+            self.message_user(request, "; ".join(failed), messages.ERROR)
+
+    def has_generate_report_permission(self, request, obj=None):
+        return is_librarian(request.user)
+
+    @action(
+        description=_("Generate report now"),
+        url_path="generate-report",
+        permissions=["generate_report"],
+        icon="summarize",
+    )
+    def generate_report(self, request):
+        """Queue the library report (reports.services); GET asks for confirmation."""
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Generate a library report"),
+                "opts": self.opts,
+                "task_results_url": reverse("admin:django_celery_results_taskresult_changelist"),
+                "report_files_url": reverse("admin:reports_report_files"),
+            }
+            return TemplateResponse(request, "admin/reports/generate_report.html", context)
+
+        from reports.services import report_enqueue
+
+        try:
+            task_id = report_enqueue(requested_by=request.user)
+        except ServiceUnavailable as error:
+            self.message_user(
+                request,
+                _("The report could not be queued: %(detail)s") % {"detail": error.detail},
+                messages.ERROR,
+            )
+            return redirect("admin:index")
+        task_url = (
+            reverse("admin:django_celery_results_taskresult_changelist") + f"?task_id={task_id}"
+        )
+        self.message_user(
+            request,
+            format_html(
+                "Report queued as task <code>{}</code>. It is built in the background: "
+                'follow it in <a class="font-medium underline" href="{}">Task results</a>; '
+                "once it has succeeded, the file is listed under "
+                '<a class="font-medium underline" href="{}">Report files</a>.',
+                task_id,
+                task_url,
+                reverse("admin:reports_report_files"),
+            ),
+            messages.SUCCESS,
+        )
+        return redirect(task_url)

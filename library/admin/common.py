@@ -1,0 +1,31 @@
+"""What the catalogue and circulation admins share: wording and a genre filter."""
+
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import (
+    DropdownFilter,
+)
+
+from library.models import Book
+
+ADMIN_REASON = _("Edited in the admin")
+
+
+class GenreFilter(DropdownFilter):
+    title = _("genre")
+    parameter_name = "genre"
+    field_path = "genre"
+
+    def lookups(self, request, model_admin):
+        genres = Book.objects.order_by("genre").values_list("genre", flat=True).distinct()
+        return [(genre, genre) for genre in genres]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field_path: self.value()})
+        return queryset
+
+
+def _borrow_status(borrow):
+    if borrow.is_returned:
+        return _("Returned")
+    return _("Overdue") if borrow.is_overdue else _("On loan")
