@@ -61,7 +61,7 @@ def test_books_list_shows_author_genre_and_copies(librarian_web, borrowed_book):
     [
         ({"q": "moonst"}, ["The Moonstone"]),
         ({"q": "wilkie"}, ["The Moonstone"]),
-        ({"q": "9780000000"}, None),  # the ISBN prefix of every factory book
+        ({"q": "978"}, None),  # the ISBN prefix of every factory book
         ({"genre": "Gothic"}, ["Dracula"]),
         ({"availability": "none"}, ["Dracula"]),
         ({"availability": "available"}, ["The Moonstone"]),

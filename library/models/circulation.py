@@ -1,79 +1,12 @@
+"""Loans (the API's borrows): who has which book, since when, until when."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .isbn import validate_isbn13
-
-
-class Author(models.Model):
-    name = models.CharField(max_length=255, db_index=True)
-    bio = models.TextField(blank=True)
-    birthdate = models.DateField(null=True, blank=True)
-    nationality = models.CharField(max_length=100, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-# The most copies of one title the API and the CSV import take: a typo's extra digits
-# are refused rather than stored.
-MAX_COPIES = 100_000
-
-# What staff set on a book, in the order they see it: the admin form and the CSV columns.
-BOOK_EDITABLE_FIELDS = (
-    "title",
-    "author",
-    "isbn",
-    "genre",
-    "publication_date",
-    "total_copies",
-    "available_copies",
-)
-
-
-class Book(models.Model):
-    title = models.CharField(max_length=255, db_index=True)
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="books")
-    isbn = models.CharField(
-        "ISBN", max_length=13, unique=True, validators=[validate_isbn13], help_text="ISBN-13"
-    )
-    genre = models.CharField(max_length=64, db_index=True)
-    publication_date = models.DateField(null=True, blank=True)
-    total_copies = models.PositiveIntegerField(default=1)
-    available_copies = models.PositiveIntegerField(default=1)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["title", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(available_copies__gte=0), name="book_available_copies_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=Q(available_copies__lte=F("total_copies")),
-                name="book_available_copies_within_total",
-            ),
-        ]
-        indexes = [
-            # Availability by genre reads only books with copies on the shelf.
-            # id completes the order the window in books_available_by_genre ranks by.
-            models.Index(
-                fields=["genre", "title", "id"],
-                condition=Q(available_copies__gt=0),
-                name="book_available_genre_idx",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
+from .catalogue import Book
 
 
 def overdue_condition(now=None) -> Q:

@@ -1,0 +1,4 @@
+"""The library's data, one module per feature, all under the ``library`` app label."""
+
+from .catalogue import BOOK_EDITABLE_FIELDS, MAX_COPIES, Author, Book  # noqa: F401
+from .circulation import Borrow, BorrowQuerySet, overdue_condition  # noqa: F401

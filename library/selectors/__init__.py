@@ -1,0 +1,22 @@
+"""Reads of the catalogue and circulation, computed in the database. One module per
+question area; callers import from here."""
+
+from .catalogue import (  # noqa: F401
+    GenreAvailability,
+    author_list,
+    book_list,
+    book_list_with_loans,
+    book_open_borrow_count,
+    books_available_by_genre,
+)
+from .circulation import borrow_list  # noqa: F401
+from .dashboard import DashboardFigures, dashboard_figures  # noqa: F401
+from .stats import (  # noqa: F401
+    BorrowStats,
+    Period,
+    borrow_stats,
+    borrows_by_genre,
+    borrows_per_day,
+    most_active_borrowers,
+    most_borrowed_books,
+)

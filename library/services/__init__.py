@@ -1,0 +1,35 @@
+"""Writes to the catalogue and circulation: the API, the admin, the desk and the tasks call
+these, never the models' save() directly. One module per feature; ``copies`` is the copy
+ledger, the only code that moves a book's counters. Callers import from here.
+"""
+
+from backoffice.core.errors import DomainError, NotFound  # noqa: F401
+
+from .catalogue import (  # noqa: F401
+    BookNotFound,
+    ProtectedFromDeletion,
+    author_create,
+    author_create_many,
+    author_delete,
+    author_update,
+    book_copies_validate,
+    book_create,
+    book_create_many,
+    book_delete,
+    book_new_validate,
+    book_update,
+)
+from .loans import (  # noqa: F401
+    AlreadyBorrowed,
+    AlreadyReturned,
+    BorrowerNotAllowed,
+    BorrowNotFound,
+    LendingNotAllowed,
+    LoanLimitReached,
+    NoCopiesAvailable,
+    UserNotFound,
+    borrow_create,
+    borrow_create_as,
+    borrow_create_for_patron,
+    borrow_return,
+)
