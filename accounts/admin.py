@@ -23,9 +23,9 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm
 
+from accounts.resources import PatronResource
 from backoffice.core.admin import NoAddOrChangeMixin, ReadOnlyHistoryAdmin, StaffImportExportMixin
 from backoffice.core.admin_inputs import AdminInputGuardMixin
-from library.resources import PatronResource
 
 from .forms import UserChangeForm, UserCreationForm
 from .models import User

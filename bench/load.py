@@ -16,7 +16,7 @@ Alternating the phases spreads any outside load on the machine over both. The bo
 throttle is raised for the run (BORROW_RATE=100000/hour unless set), or every patron
 would be refused after 20 borrows. Afterwards: no 5xx, no loan of the bench patrons left
 open, and every book's shelf count equal to total minus open loans
-(``library.demo.invariants_hold``); then the peak RSS (VmHWM) of each gunicorn worker.
+(``library.devdata.demo.invariants_hold``); then the peak RSS (VmHWM) of each gunicorn worker.
 
     .venv/bin/python bench/load.py [--clients 16] [--seconds 20] [--rounds 2]
 """
@@ -56,7 +56,7 @@ def main() -> int:
     from django.db import close_old_connections
 
     from library import services
-    from library.demo import invariants_hold
+    from library.devdata.demo import invariants_hold
     from library.models import Book, Borrow
 
     rng = random.Random(args.seed)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from knox.models import AuthToken
 
 from accounts.models import User
-from library.resources import PatronResource
+from accounts.resources import PatronResource
 
 from ..factories import PASSWORD, UserFactory
 

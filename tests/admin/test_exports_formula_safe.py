@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export import fields, widgets
 
+from backoffice.core.resources import SpreadsheetSafeResource
 from backoffice.core.spreadsheet import formula_restore, formula_safe, formula_safe_row
 from library.models import Author
-from library.resources import SpreadsheetSafeResource
 from tests.factories import AuthorFactory, BookFactory, BorrowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

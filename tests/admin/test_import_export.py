@@ -11,9 +11,10 @@ from django.urls import NoReverseMatch, reverse
 from import_export.tmp_storages import CacheStorage
 
 from accounts.models import User
+from accounts.resources import PatronResource
 from accounts.roles import LIBRARIANS
 from library.models import Author, Book
-from library.resources import AuthorResource, BookResource, PatronResource
+from library.resources import AuthorResource, BookResource
 from tests.factories import BookFactory, BorrowFactory, UserFactory
 
 from .conftest import web_client_for

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 
-from library.datagen import GENERATED_EMAIL_DOMAIN
-from library.demo import invariants_hold
+from library.devdata.demo import invariants_hold
+from library.devdata.generate import GENERATED_EMAIL_DOMAIN
 from library.isbn import validate_isbn13
 from library.models import Author, Book, Borrow
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from library.demo import DemoRefused, accounts_create, demo_load
+from library.devdata.demo import DemoRefused, accounts_create, demo_load
 from library.models import Book
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from library.datagen import LibrarySize, library_generate
+from library.devdata.generate import LibrarySize, library_generate
 
 
 class Command(BaseCommand):

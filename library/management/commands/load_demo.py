@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from library.demo import DEMO_ACCOUNTS, DemoRefused, demo_load
+from library.devdata.demo import DEMO_ACCOUNTS, DemoRefused, demo_load
 
 
 class Command(BaseCommand):

@@ -16,9 +16,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import AUDITORS, LIBRARIANS
-
-from .isbn import normalize_isbn
-from .models import Author, Book, Borrow
+from library.isbn import normalize_isbn
+from library.models import Author, Book, Borrow
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
