@@ -132,7 +132,9 @@ UNFOLD = {
                     {
                         "title": _("Generate report now"),
                         "icon": "summarize",
-                        "link": reverse_lazy("admin:library_borrow_generate_report"),
+                        "link": reverse_lazy(
+                            "admin:django_celery_results_taskresult_generate_report"
+                        ),
                         "permission": can_generate_report,
                     },
                     {

@@ -9,12 +9,13 @@ one file, and only names of the report pattern (never a path) are looked up.
 import contextlib
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -25,11 +26,12 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action
 from unfold.views import UnfoldModelAdminViewMixin
 
-from accounts.roles import can_read_all_circulation
+from accounts.roles import can_read_all_circulation, is_librarian
 from backoffice.core.admin import ReadOnlyAdminMixin
 from backoffice.core.admin_inputs import AdminInputGuardMixin
+from backoffice.core.errors import ServiceUnavailable
 
-from . import selectors
+from . import selectors, services
 
 for model in (TaskResult, GroupResult):
     with contextlib.suppress(NotRegistered):
@@ -69,7 +71,7 @@ class TaskResultAdmin(
     AdminInputGuardMixin, ReadOnlyAdminMixin, celery_results_admin.TaskResultAdmin, ModelAdmin
 ):
     show_full_result_count = False
-    actions_list = ["open_report_files"]
+    actions_list = ["generate_report", "open_report_files"]
 
     def get_urls(self):
         report_urls = [
@@ -89,6 +91,54 @@ class TaskResultAdmin(
     @action(description=_("Report files"), url_path="open-report-files", icon="description")
     def open_report_files(self, request):
         return redirect("admin:reports_report_files")
+
+    def has_generate_report_permission(self, request, obj=None):
+        return is_librarian(request.user)
+
+    @action(
+        description=_("Generate report now"),
+        url_path="generate-report",
+        permissions=["generate_report"],
+        icon="summarize",
+    )
+    def generate_report(self, request):
+        """Queue the library report (reports.services); GET asks for confirmation."""
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Generate a library report"),
+                "opts": self.opts,
+                "task_results_url": reverse("admin:django_celery_results_taskresult_changelist"),
+                "report_files_url": reverse("admin:reports_report_files"),
+            }
+            return TemplateResponse(request, "admin/reports/generate_report.html", context)
+
+        try:
+            task_id = services.report_enqueue(requested_by=request.user)
+        except ServiceUnavailable as error:
+            self.message_user(
+                request,
+                _("The report could not be queued: %(detail)s") % {"detail": error.detail},
+                messages.ERROR,
+            )
+            return redirect("admin:index")
+        task_url = (
+            reverse("admin:django_celery_results_taskresult_changelist") + f"?task_id={task_id}"
+        )
+        self.message_user(
+            request,
+            format_html(
+                "Report queued as task <code>{}</code>. It is built in the background: "
+                'follow it in <a class="font-medium underline" href="{}">Task results</a>; '
+                "once it has succeeded, the file is listed under "
+                '<a class="font-medium underline" href="{}">Report files</a>.',
+                task_id,
+                task_url,
+                reverse("admin:reports_report_files"),
+            ),
+            messages.SUCCESS,
+        )
+        return redirect(task_url)
 
     def download_report_view(self, request, name: str):
         if not can_read_all_circulation(request.user):

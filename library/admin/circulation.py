@@ -4,17 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from accounts.roles import is_librarian
 from backoffice.core.admin import (
     LocalisedRangeDateTimeFilter,
     ReadOnlyHistoryAdmin,
@@ -23,7 +18,7 @@ from backoffice.core.admin import (
     refused,
     when,
 )
-from backoffice.core.errors import DomainError, ServiceUnavailable
+from backoffice.core.errors import DomainError
 from library import services
 from library.models import Borrow, overdue_condition
 from library.resources import BorrowResource
@@ -125,7 +120,6 @@ class BorrowAdmin(
     show_full_result_count = False
     autocomplete_fields = ["user", "book"]
     actions = ["mark_returned"]
-    actions_list = ["generate_report"]
     add_form = BorrowAddForm
     change_fields = [
         "book",
@@ -246,53 +240,3 @@ class BorrowAdmin(
         self.message_user(request, ", ".join(parts) + ".", level)
         if failed:
             self.message_user(request, "; ".join(failed), messages.ERROR)
-
-    def has_generate_report_permission(self, request, obj=None):
-        return is_librarian(request.user)
-
-    @action(
-        description=_("Generate report now"),
-        url_path="generate-report",
-        permissions=["generate_report"],
-        icon="summarize",
-    )
-    def generate_report(self, request):
-        """Queue the library report (reports.services); GET asks for confirmation."""
-        if request.method != "POST":
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("Generate a library report"),
-                "opts": self.opts,
-                "task_results_url": reverse("admin:django_celery_results_taskresult_changelist"),
-                "report_files_url": reverse("admin:reports_report_files"),
-            }
-            return TemplateResponse(request, "admin/reports/generate_report.html", context)
-
-        from reports.services import report_enqueue
-
-        try:
-            task_id = report_enqueue(requested_by=request.user)
-        except ServiceUnavailable as error:
-            self.message_user(
-                request,
-                _("The report could not be queued: %(detail)s") % {"detail": error.detail},
-                messages.ERROR,
-            )
-            return redirect("admin:index")
-        task_url = (
-            reverse("admin:django_celery_results_taskresult_changelist") + f"?task_id={task_id}"
-        )
-        self.message_user(
-            request,
-            format_html(
-                "Report queued as task <code>{}</code>. It is built in the background: "
-                'follow it in <a class="font-medium underline" href="{}">Task results</a>; '
-                "once it has succeeded, the file is listed under "
-                '<a class="font-medium underline" href="{}">Report files</a>.',
-                task_id,
-                task_url,
-                reverse("admin:reports_report_files"),
-            ),
-            messages.SUCCESS,
-        )
-        return redirect(task_url)

@@ -151,7 +151,7 @@ def test_librarians_get_the_report_button(librarian_web):
     html = librarian_web.get(DASHBOARD).content.decode()
 
     assert 'id="generate-report-form"' in html
-    assert reverse("admin:library_borrow_generate_report") in html
+    assert reverse("admin:django_celery_results_taskresult_generate_report") in html
 
 
 @pytest.mark.parametrize("borrows", [5, 50])

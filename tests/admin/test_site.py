@@ -72,7 +72,7 @@ def test_sidebar_groups_pages_by_job(librarian_web):
         "admin:accounts_user_changelist",
         "admin:auth_group_changelist",
         "admin:django_celery_results_taskresult_changelist",
-        "admin:library_borrow_generate_report",
+        "admin:django_celery_results_taskresult_generate_report",
         "admin:reports_report_files",
         "admin:knox_authtoken_changelist",
         "admin:axes_accessattempt_changelist",
@@ -92,7 +92,7 @@ def test_sidebar_shows_only_what_the_user_may_view(db):
     for hidden in (
         "admin:library_borrow_changelist",
         "admin:accounts_user_changelist",
-        "admin:library_borrow_generate_report",
+        "admin:django_celery_results_taskresult_generate_report",
         "admin:knox_authtoken_changelist",
     ):
         assert f'href="{reverse(hidden)}"' not in html, hidden
@@ -102,7 +102,7 @@ def test_auditors_do_not_see_the_report_button(auditor_web):
     html = auditor_web.get(reverse("admin:index")).content.decode()
 
     assert f'href="{reverse("admin:library_borrow_changelist")}"' in html
-    assert reverse("admin:library_borrow_generate_report") not in html
+    assert reverse("admin:django_celery_results_taskresult_generate_report") not in html
 
 
 def test_global_search_finds_books_authors_and_patrons(librarian_web, book, patron):
