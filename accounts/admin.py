@@ -50,7 +50,7 @@ class RoleFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "patron":
-            return queryset.filter(is_staff=False, is_active=True)
+            return queryset.patrons()
         if value == "librarian":
             return queryset.filter(
                 Q(is_superuser=True) | Q(is_staff=True, groups__name=LIBRARIANS)

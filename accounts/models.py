@@ -8,6 +8,27 @@ USERNAME_TAKEN = "A user with that username already exists (usernames ignore cas
 
 
 class UserQuerySet(models.QuerySet):
+    def patrons(self) -> "UserQuerySet":
+        """Patrons: active accounts that are not staff (see ``accounts.roles.is_patron``).
+
+        The one definition of the word: the API, the admin's role filter, the dashboard,
+        the reports and the demo data all count patrons through it.
+        """
+        return self.filter(is_active=True, is_staff=False)
+
+    def active_patrons(self, *, since, until=None) -> "UserQuerySet":
+        """Active patrons: patrons with at least one loan begun in ``[since, until]``.
+
+        The loans are reached through the reverse relation, so accounts needs no import of
+        the library app; EXISTS on borrow_user_date_idx, one probe per patron.
+        """
+        loans = self.model._meta.get_field("borrows").related_model.objects.filter(
+            user_id=models.OuterRef("pk"), borrow_date__gte=since
+        )
+        if until is not None:
+            loans = loans.filter(borrow_date__lte=until)
+        return self.patrons().filter(models.Exists(loans))
+
     def with_username(self, username: str) -> "UserQuerySet":
         """Users whose username is ``username`` in any case.
 

@@ -105,7 +105,7 @@ def _per_day_chart(period: Period, days: int) -> str:
     dates = [first + timedelta(days=offset) for offset in range(days)]
     return _chart(
         [date_format(day, "j M") for day in dates],
-        _("Borrows"),
+        _("Loans"),
         [counts.get(day, 0) for day in dates],
     )
 
@@ -161,7 +161,8 @@ def _figures(figures: selectors.DashboardFigures) -> list[Figure]:
         Figure(
             _("Active patrons"),
             f"{figures.active_patrons:,}",
-            footer=_("active accounts"),
+            footer=_("borrowed in the last 30 days, of %(count)s patrons")
+            % {"count": f"{figures.patrons:,}"},
             link=reverse("admin:accounts_user_changelist") + "?role=patron",
         ),
         Figure(
@@ -188,7 +189,7 @@ def _statistics(days: int) -> dict:
         "per_day_chart": _per_day_chart(period, days),
         "genre_chart": _chart(
             [row["genre"] for row in by_genre],
-            _("Borrows"),
+            _("Loans"),
             [row["count"] for row in by_genre],
         ),
         "has_genre_data": bool(by_genre),

@@ -102,7 +102,7 @@ UNFOLD = {
                 "title": _("Circulation"),
                 "items": [
                     {
-                        "title": _("Borrows"),
+                        "title": _("Loans"),
                         "icon": "swap_horiz",
                         "link": reverse_lazy("admin:library_borrow_changelist"),
                         "permission": can_view("library.view_borrow"),

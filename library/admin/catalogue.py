@@ -96,7 +96,7 @@ class AvailabilityFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(available_copies=0)
         if self.value() == "on_loan":
-            return queryset.filter(open_borrows__gt=0)
+            return queryset.filter(on_loan__gt=0)
         return queryset
 
 
@@ -284,7 +284,7 @@ class BookAdmin(
         )
 
     def get_queryset(self, request):
-        return selectors.book_list_with_loans()
+        return selectors.book_list()
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -301,13 +301,13 @@ class BookAdmin(
     def author_name(self, book):
         return book.author.name
 
-    @display(description=_("On loan"), ordering="open_borrows")
+    @display(description=_("On loan"), ordering="on_loan")
     def on_loan(self, book):
-        return book.open_borrows
+        return book.on_loan
 
     @display(description=_("On loan now"))
     def on_loan_now(self, book):
-        return getattr(book, "open_borrows", 0)
+        return getattr(book, "on_loan", 0)
 
     def save_model(self, request, obj, form, change):
         values = {

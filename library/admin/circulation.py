@@ -20,7 +20,7 @@ from backoffice.core.admin import (
 )
 from backoffice.core.errors import DomainError
 from library import services
-from library.models import Borrow, overdue_condition
+from library.models import Borrow
 from library.resources import BorrowResource
 
 from .common import GenreFilter, _borrow_status
@@ -39,9 +39,9 @@ class ReturnedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(return_date__isnull=False)
+            return queryset.returned()
         if self.value() == "no":
-            return queryset.filter(return_date__isnull=True)
+            return queryset.open()
         return queryset
 
 
@@ -53,11 +53,10 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request, queryset):
-        overdue = overdue_condition()
         if self.value() == "yes":
-            return queryset.filter(overdue)
+            return queryset.overdue()
         if self.value() == "no":
-            return queryset.exclude(overdue)
+            return queryset.not_overdue()
         return queryset
 
 
@@ -228,7 +227,7 @@ class BorrowAdmin(
             else:
                 returned += 1
         parts = [
-            ngettext("%(count)d borrow returned", "%(count)d borrows returned", returned)
+            ngettext("%(count)d loan returned", "%(count)d loans returned", returned)
             % {"count": returned}
         ]
         if already:

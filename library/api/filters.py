@@ -6,7 +6,7 @@ from backoffice.core.filters import (
     StrictBooleanFilter,
     StrictFilterSet,
 )
-from library.models import Book, Borrow, overdue_condition
+from library.models import Book, Borrow
 
 
 class BookFilter(StrictFilterSet):
@@ -42,8 +42,7 @@ class BorrowFilter(StrictFilterSet):
         fields = ["genre", "author", "book", "user", "borrow_date", "returned", "overdue"]
 
     def filter_returned(self, queryset, name, value):
-        return queryset.filter(return_date__isnull=not value)
+        return queryset.returned() if value else queryset.open()
 
     def filter_overdue(self, queryset, name, value):
-        overdue = overdue_condition()
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.overdue() if value else queryset.not_overdue()

@@ -114,7 +114,7 @@ def history_generate(*, patrons: int = 40, days: int = 90, seed: int = 7) -> int
     """Past loans for demo statistics: mostly returned, some open, a few overdue."""
     User = get_user_model()
     rng = random.Random(seed)
-    patron_users = list(User.objects.filter(is_staff=False))
+    patron_users = list(User.objects.patrons())
     for number in range(len(patron_users), patrons):
         patron_users.append(
             User.objects.create_user(

@@ -24,6 +24,10 @@ class BorrowQuerySet(models.QuerySet):
     def overdue(self, now=None):
         return self.filter(overdue_condition(now))
 
+    def not_overdue(self, now=None):
+        """Returned loans and open loans not yet due: everything ``overdue()`` leaves out."""
+        return self.exclude(overdue_condition(now))
+
 
 class Borrow(models.Model):
     # No single-column indexes on the two keys: borrow_user_date_idx and
@@ -43,6 +47,8 @@ class Borrow(models.Model):
     objects = BorrowQuerySet.as_manager()
 
     class Meta:
+        # The API says "borrow" (the seed's word); people, the admin and the docs say "loan".
+        verbose_name = "loan"
         ordering = ["-borrow_date", "-id"]
         constraints = [
             models.UniqueConstraint(

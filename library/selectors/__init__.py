@@ -5,7 +5,6 @@ from .catalogue import (  # noqa: F401
     GenreAvailability,
     author_list,
     book_list,
-    book_list_with_loans,
     book_open_borrow_count,
     books_available_by_genre,
 )

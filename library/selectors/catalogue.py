@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from django.db.models import (
     Count,
     F,
+    IntegerField,
+    OuterRef,
     QuerySet,
     Subquery,
     Sum,
@@ -20,10 +22,26 @@ def author_list() -> QuerySet[Author]:
     return Author.objects.annotate(book_count=Count("books")).order_by("name", "id")
 
 
-def book_list() -> QuerySet[Book]:
-    return Book.objects.select_related("author").annotate(
-        on_loan=F("total_copies") - F("available_copies")
+def open_loans_per_book() -> Subquery:
+    """Per book: copies on loan now, counted from the open loans.
+
+    "On loan" means this everywhere (API, admin, dashboard): a copy withheld by staff or
+    kept on the hold shelf is not on loan. A correlated subquery on ``borrow_open_book_idx``
+    rather than a join + GROUP BY, so a page of books counts only its own rows' loans.
+    """
+    open_loans = (
+        Borrow.objects.open()
+        .filter(book_id=OuterRef("pk"))
+        .order_by()
+        .values("book_id")
+        .annotate(count=Count("*"))
+        .values("count")
     )
+    return Coalesce(Subquery(open_loans, output_field=IntegerField()), 0)
+
+
+def book_list() -> QuerySet[Book]:
+    return Book.objects.select_related("author").annotate(on_loan=open_loans_per_book())
 
 
 @dataclass(frozen=True)
@@ -84,24 +102,3 @@ def books_available_by_genre(
 def book_open_borrow_count(*, book_id: int) -> int:
     """Copies of one book on loan right now (open borrows), for staff copy edits."""
     return Borrow.objects.open().filter(book_id=book_id).count()
-
-
-def book_list_with_loans() -> QuerySet[Book]:
-    """``book_list()`` plus ``open_borrows``: the copies on loan now, counted from the borrows.
-
-    A correlated subquery rather than a join + GROUP BY, so a paginated list only counts
-    the loans of the rows it shows (``total - available`` also counts withdrawn copies).
-    """
-    from django.db.models import IntegerField, OuterRef
-
-    open_borrows = (
-        Borrow.objects.open()
-        .filter(book_id=OuterRef("pk"))
-        .order_by()
-        .values("book_id")
-        .annotate(count=Count("id"))
-        .values("count")
-    )
-    return book_list().annotate(
-        open_borrows=Coalesce(Subquery(open_borrows, output_field=IntegerField()), 0)
-    )

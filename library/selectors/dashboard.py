@@ -1,7 +1,7 @@
 """The back office's key figures, in one query."""
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -18,6 +18,9 @@ from library.models import Book, Borrow, overdue_condition
 
 from .stats import Period, in_days, loan_duration_average, period_lookups
 
+# "Active patrons" everywhere (dashboard, report): patrons with a loan in this many days.
+ACTIVE_DAYS = 30
+
 
 @dataclass(frozen=True)
 class DashboardFigures:
@@ -26,7 +29,8 @@ class DashboardFigures:
     available_copies: int
     on_loan: int
     overdue: int
-    active_patrons: int
+    patrons: int
+    active_patrons: int  # patrons with a loan in the last ACTIVE_DAYS days
     borrows_this_month: int
     borrowed_in_period: int
     average_loan_days: float | None
@@ -48,9 +52,10 @@ def dashboard_figures(*, period: Period, now: datetime | None = None) -> Dashboa
         available_copies=Coalesce(Sum("available_copies"), 0),
         on_loan=_scalar(Borrow.objects.open(), Count("*")),
         overdue=_scalar(Borrow.objects.filter(overdue_condition(now)), Count("*")),
-        # A patron is an active non-staff account (see accounts.roles.is_patron).
+        patrons=_scalar(get_user_model().objects.patrons(), Count("*")),
         active_patrons=_scalar(
-            get_user_model().objects.filter(is_active=True, is_staff=False), Count("*")
+            get_user_model().objects.active_patrons(since=now - timedelta(days=ACTIVE_DAYS)),
+            Count("*"),
         ),
         borrows_this_month=_scalar(Borrow.objects.filter(borrow_date__gte=month_start), Count("*")),
         borrowed_in_period=_scalar(in_period, Count("*")),

@@ -53,7 +53,7 @@ def test_books_list_shows_author_genre_and_copies(librarian_web, borrowed_book):
     html = response.content.decode()
     assert "The Moonstone" in html and "Wilkie Collins" in html and "Mystery" in html
     row = response.context["cl"].result_list[0]
-    assert (row.total_copies, row.available_copies, row.open_borrows) == (3, 2, 1)
+    assert (row.total_copies, row.available_copies, row.on_loan) == (3, 2, 1)
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,7 @@ def test_mark_returned_reports_each_row(librarian_web, librarian, loans):
     )
 
     assert response.status_code == 302
-    assert "2 borrows returned, 1 already returned." in messages_of(response)
+    assert "2 loans returned, 1 already returned." in messages_of(response)
     for name in ("open", "overdue"):
         borrow = loans[name]
         borrow.refresh_from_db()

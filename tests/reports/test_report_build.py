@@ -86,11 +86,22 @@ def test_top_genres_keeps_five_most_borrowed_ties_by_name(db):
 
 
 def test_report_takes_a_constant_number_of_queries(library, django_assert_num_queries):
-    # books, authors, loans out, the 30-day window, top genres
-    with django_assert_num_queries(5):
+    # books, authors, loans out, the 30-day window, active patrons, top genres
+    with django_assert_num_queries(6):
         report_build(now=library)
 
     for _ in range(10):
         borrow(UserFactory(), BookFactory(genre="Horror"), days_ago=3, now=library)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         report_build(now=library)
+
+
+def test_a_librarian_borrowing_is_not_an_active_patron(library):
+    from tests.factories import LibrarianFactory
+
+    borrow(LibrarianFactory(), BookFactory(), days_ago=1, now=library)
+
+    report = report_build(now=library)
+
+    assert report["borrows_last_30_days"] == 6  # the loan counts as a loan...
+    assert report["active_patrons_last_30_days"] == 3  # ...but a librarian is not a patron

@@ -2,7 +2,7 @@ import pytest
 
 from library.models import Author, Book
 
-from ..factories import AuthorFactory, BookFactory, BorrowFactory
+from ...factories import AuthorFactory, BookFactory, BorrowFactory
 
 pytestmark = pytest.mark.django_db
 

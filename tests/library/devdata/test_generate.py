@@ -15,7 +15,7 @@ from library.devdata.generate import GENERATED_EMAIL_DOMAIN
 from library.isbn import validate_isbn13
 from library.models import Author, Book, Borrow
 
-from ..factories import BorrowFactory, LibrarianFactory, UserFactory
+from ...factories import BorrowFactory, LibrarianFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from backoffice.core.errors import DomainError
 from library import services
 from library.models import Borrow
 
-from ..factories import BookFactory, BorrowFactory, LibrarianFactory, UserFactory
+from ...factories import BookFactory, BorrowFactory, LibrarianFactory, UserFactory
 
 # serialized_rollback restores the groups made by the data migration after each flush.
 pytestmark = [

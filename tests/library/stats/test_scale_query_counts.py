@@ -16,8 +16,8 @@ from django.utils import timezone
 from library import selectors
 from library.models import Book, Borrow
 
-from ..conftest import client_for
-from ..factories import AuthorFactory, BookFactory, BorrowFactory, LibrarianFactory, UserFactory
+from ...conftest import client_for
+from ...factories import AuthorFactory, BookFactory, BorrowFactory, LibrarianFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +146,7 @@ def test_dashboard_figures_are_one_query_and_agree_with_plain_counts(
     )
     BorrowFactory(book=books[1], borrow_date=now - timedelta(hours=2))  # open, not yet due
     UserFactory(is_active=False)
+    UserFactory()  # a patron with no loan: counted among patrons, not active ones
     period = selectors.Period.from_dates(
         timezone.localdate() - timedelta(days=29), timezone.localdate()
     )
@@ -161,7 +162,14 @@ def test_dashboard_figures_are_one_query_and_agree_with_plain_counts(
     assert figures.available_copies == sum(book.available_copies for book in Book.objects.all())
     assert figures.on_loan == 2
     assert figures.overdue == 1 and Borrow.objects.filter(pk=overdue.pk, return_date=None).exists()
-    assert figures.active_patrons == len(patrons) + 2  # the two borrowers the factory made
+    # Patrons: the fixture's, the two borrowers the factory made above and the idle one.
+    assert figures.patrons == len(patrons) + 3
+    recent = {
+        loan.user_id
+        for loan in Borrow.objects.all()
+        if loan.borrow_date >= now - timedelta(days=30)
+    }
+    assert 0 < figures.active_patrons == len(recent) < figures.patrons
     assert figures.borrows_this_month == Borrow.objects.filter(borrow_date__gte=month_start).count()
     assert figures.borrowed_in_period == in_period.count() == 16  # 15 from the fixture, one today
     average = sum((loan.return_date - loan.borrow_date for loan in returned), timedelta()) / len(
@@ -181,6 +189,7 @@ def test_dashboard_figures_of_an_empty_library_are_zeros():
         available_copies=0,
         on_loan=0,
         overdue=0,
+        patrons=0,
         active_patrons=0,
         borrows_this_month=0,
         borrowed_in_period=0,

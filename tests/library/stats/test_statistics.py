@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from ..factories import AuthorFactory, BookFactory, BorrowFactory, UserFactory
+from ...factories import AuthorFactory, BookFactory, BorrowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from library.models import Borrow
 
-from ..conftest import client_for
-from ..factories import AuthorFactory, BookFactory, BorrowFactory, UserFactory
+from ...conftest import client_for
+from ...factories import AuthorFactory, BookFactory, BorrowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
