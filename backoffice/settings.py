@@ -186,6 +186,10 @@ STORAGES = {
 LOAN_PERIOD_DAYS = env_int("LOAN_PERIOD_DAYS", 14)
 MAX_OPEN_BORROWS = env_int("MAX_OPEN_BORROWS", 5)
 BORROW_RATE = env_str("BORROW_RATE", "20/hour")
+RENEWALS_ALLOWED = env_int("RENEWALS_ALLOWED", 2)
+MAX_OPEN_HOLDS = env_int("MAX_OPEN_HOLDS", 5)
+HOLD_PICKUP_DAYS = env_int("HOLD_PICKUP_DAYS", 7)
+HOLD_EXPIRY_EVERY_MINUTES = env_int("HOLD_EXPIRY_EVERY_MINUTES", 15)
 # Rate-limit counters (backoffice.core.throttling): Redis when REDIS_URL is set, otherwise a
 # database table. Both count atomically, so parallel requests cannot overrun a limit.
 THROTTLE_REDIS_URL = REDIS_URL
@@ -313,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
     "hourly-rate-counter-cleanup": {
         "task": "accounts.tasks.delete_expired_rate_counters",
         "schedule": crontab(minute=5),
+    },
+    "hold-expiry": {
+        "task": "library.tasks.expire_holds",
+        "schedule": timedelta(minutes=HOLD_EXPIRY_EVERY_MINUTES),
     },
     "lost-report-task-reaper": {
         "task": "reports.tasks.reap_lost_report_tasks",

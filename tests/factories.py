@@ -1,12 +1,13 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import AUDITORS, LIBRARIANS
 from library.isbn import isbn13_check_digit
-from library.models import Author, Book, Borrow
+from library.models import Author, Book, Borrow, Hold
+from library.services import copies
 
 PASSWORD = "correct-horse-battery"
 
@@ -88,10 +89,34 @@ class BorrowFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        # An open loan takes its copy off the shelf through the copy ledger, as a borrow
+        # would; a past loan moves nothing.
+        if kwargs.get("return_date") is None:
+            book = kwargs["book"]
+            if not copies.copy_take_from_shelf(book.pk):
+                raise ValueError(f"no copy of {book} on the shelf to lend")
         borrow = super()._create(model_class, *args, **kwargs)
-        if borrow.return_date is None:
-            Book.objects.filter(pk=borrow.book_id).update(
-                available_copies=F("available_copies") - 1
-            )
-            borrow.book.refresh_from_db()
+        borrow.book.refresh_from_db()
         return borrow
+
+
+class HoldFactory(factory.django.DjangoModelFactory):
+    """A waiting hold; ``ready=True`` sets a copy from the shelf aside for it (the ledger)."""
+
+    class Meta:
+        model = Hold
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    book = factory.SubFactory(BookFactory)
+    placed_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def ready(self, create, extracted, **kwargs):
+        if create and extracted:
+            with transaction.atomic():
+                copies.book_lock(self.book_id)
+                copies.copy_trap_from_shelf(
+                    hold=self, now=timezone.now(), actor=None, reason="Test set-up"
+                )
+            self.book.refresh_from_db()

@@ -6,7 +6,7 @@ from backoffice.core.filters import (
     StrictBooleanFilter,
     StrictFilterSet,
 )
-from library.models import Book, Borrow
+from library.models import Book, Borrow, Hold
 
 
 class BookFilter(StrictFilterSet):
@@ -46,3 +46,13 @@ class BorrowFilter(StrictFilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset.not_overdue()
+
+
+class HoldFilter(StrictFilterSet):
+    book = IdFilter(field_name="book_id")
+    user = IdFilter(field_name="user_id")
+    status = django_filters.ChoiceFilter(choices=Hold.Status.choices)
+
+    class Meta:
+        model = Hold
+        fields = ["book", "user", "status"]

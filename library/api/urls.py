@@ -1,12 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AuthorViewSet, BookViewSet, BorrowViewSet, StatsView
+from .views import AuthorViewSet, BookViewSet, BorrowViewSet, HoldViewSet, StatsView
 
 router = SimpleRouter()
 router.register("authors", AuthorViewSet, basename="author")
 router.register("books", BookViewSet, basename="book")
 router.register("borrow", BorrowViewSet, basename="borrow")
+router.register("holds", HoldViewSet, basename="hold")
 
 urlpatterns = [
     path("stats/", StatsView.as_view(), name="stats"),

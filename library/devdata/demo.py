@@ -10,14 +10,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import AUDITORS, LIBRARIANS
 from library.isbn import normalize_isbn
 from library.models import Author, Book, Borrow
+from library.services import copies
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -131,7 +130,7 @@ def history_generate(*, patrons: int = 40, days: int = 90, seed: int = 7) -> int
     open_per_patron: dict[int, int] = {}
     borrows = []
     for _ in range(days * 6):
-        book_id, copies = (
+        book_id, owned = (
             books[min(int(rng.paretovariate(1.2)) - 1, len(books) - 1)]
             if rng.random() < 0.4
             else rng.choice(books)
@@ -143,7 +142,7 @@ def history_generate(*, patrons: int = 40, days: int = 90, seed: int = 7) -> int
         still_out = returned > now or rng.random() < 0.04
         if still_out:
             if (
-                open_per_book.get(book_id, 0) >= copies
+                open_per_book.get(book_id, 0) >= owned
                 or (user.pk, book_id) in open_pairs
                 or open_per_patron.get(user.pk, 0) >= settings.MAX_OPEN_BORROWS
             ):
@@ -158,22 +157,8 @@ def history_generate(*, patrons: int = 40, days: int = 90, seed: int = 7) -> int
             )
         )
     bulk_create_with_history(borrows, Borrow)
-    counters_recompute()
+    copies.counters_recompute()
     return len(borrows)
-
-
-def counters_recompute() -> None:
-    """Set every book's shelf count to total minus open loans, in one UPDATE."""
-    open_loans = (
-        Borrow.objects.open()
-        .filter(book_id=OuterRef("pk"))
-        .values("book_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    Book.objects.update(
-        available_copies=F("total_copies") - Coalesce(Subquery(open_loans), Value(0))
-    )
 
 
 def demo_load() -> dict:
@@ -190,12 +175,3 @@ def demo_load() -> dict:
         authors, books = catalogue_load()
         borrows = history_generate()
         return {"loaded": True, "authors": authors, "books": books, "borrows": borrows}
-
-
-def invariants_hold() -> bool:
-    open_loans = Count("borrows", filter=Q(borrows__return_date__isnull=True))
-    return (
-        not Book.objects.annotate(open_loans=open_loans)
-        .exclude(available_copies=F("total_copies") - F("open_loans"))
-        .exists()
-    )

@@ -7,7 +7,8 @@ ORM's per-row ``save()``. So:
 - no django-simple-history rows are written for generated data (history is for what
   people did; a generated past has nobody to attribute it to);
 - patrons all share one password hash, computed once (an unusable password by default);
-- the shelf counts are set at the end by one UPDATE (``library.devdata.demo.counters_recompute``).
+- the shelf counts are set at the end by one UPDATE (``library.services.copies.counters_recompute``,
+  the copy ledger's bulk path).
 
 The borrow history is simulated in time order, so it holds the rules a real history
 would: a book never has more copies out than it owns, a patron never has more than
@@ -38,9 +39,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from library.devdata.demo import counters_recompute
 from library.isbn import isbn13_check_digit
 from library.models import Author, Book, Borrow
+from library.services.copies import counters_recompute
 
 from .words import (
     FIRST_NAMES,

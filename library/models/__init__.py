@@ -2,3 +2,4 @@
 
 from .catalogue import BOOK_EDITABLE_FIELDS, MAX_COPIES, Author, Book  # noqa: F401
 from .circulation import Borrow, BorrowQuerySet, overdue_condition  # noqa: F401
+from .holds import CLOSED_STATUSES, OPEN_STATUSES, Hold, HoldQuerySet, HoldStatus  # noqa: F401

@@ -46,8 +46,17 @@ class Book(models.Model):
     )
     genre = models.CharField(max_length=64, db_index=True)
     publication_date = models.DateField(null=True, blank=True)
+    # The copy counters: moved only by the copy ledger (library.services.copies).
     total_copies = models.PositiveIntegerField(default=1)
-    available_copies = models.PositiveIntegerField(default=1)
+    available_copies = models.PositiveIntegerField(
+        default=1, help_text="Copies on the shelf, borrowable by anyone."
+    )
+    held_copies = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Copies on the hold shelf, kept for the patrons of ready holds.",
+    )
 
     history = HistoricalRecords()
 
@@ -58,8 +67,12 @@ class Book(models.Model):
                 condition=Q(available_copies__gte=0), name="book_available_copies_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(available_copies__lte=F("total_copies")),
-                name="book_available_copies_within_total",
+                condition=Q(held_copies__gte=0), name="book_held_copies_not_negative"
+            ),
+            # A copy is on the shelf, on the hold shelf, on loan or withheld: never two.
+            models.CheckConstraint(
+                condition=Q(available_copies__lte=F("total_copies") - F("held_copies")),
+                name="book_shelf_and_hold_shelf_within_total",
             ),
         ]
         indexes = [

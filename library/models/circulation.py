@@ -42,6 +42,9 @@ class Borrow(models.Model):
     borrow_date = models.DateTimeField(default=timezone.now, editable=False)
     due_date = models.DateTimeField()
     return_date = models.DateTimeField(null=True, blank=True)
+    renewals = models.PositiveSmallIntegerField(
+        default=0, db_default=0, editable=False, help_text="Times this loan was renewed."
+    )
 
     history = HistoricalRecords()
     objects = BorrowQuerySet.as_manager()
@@ -97,6 +100,10 @@ class Borrow(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.return_date is None and self.due_date < timezone.now()
+
+    @property
+    def renewals_left(self) -> int:
+        return max(settings.RENEWALS_ALLOWED - self.renewals, 0)
 
     @property
     def borrowed_by(self) -> str:

@@ -10,6 +10,7 @@ from .catalogue import (  # noqa: F401
 )
 from .circulation import borrow_list  # noqa: F401
 from .dashboard import DashboardFigures, dashboard_figures  # noqa: F401
+from .holds import hold_list, position_of, queue_position, waiting_holds_count  # noqa: F401
 from .stats import (  # noqa: F401
     BorrowStats,
     Period,

@@ -16,6 +16,8 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from library.models import Author, Book, Borrow
 
+from .holds import waiting_holds_count
+
 
 def author_list() -> QuerySet[Author]:
     # Meta.ordering is dropped from GROUP BY queries, so the order is restated.
@@ -41,7 +43,9 @@ def open_loans_per_book() -> Subquery:
 
 
 def book_list() -> QuerySet[Book]:
-    return Book.objects.select_related("author").annotate(on_loan=open_loans_per_book())
+    return Book.objects.select_related("author").annotate(
+        on_loan=open_loans_per_book(), holds_waiting=waiting_holds_count()
+    )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,19 @@ from .catalogue import (  # noqa: F401
     book_new_validate,
     book_update,
 )
+from .holds import (  # noqa: F401
+    AlreadyBorrowedNoHold,
+    AlreadyOnHold,
+    CopiesAvailable,
+    ExpiryResult,
+    HoldClosed,
+    HoldLimitReached,
+    HoldNotFound,
+    hold_cancel,
+    hold_place,
+    hold_place_as,
+    holds_expire,
+)
 from .loans import (  # noqa: F401
     AlreadyBorrowed,
     AlreadyReturned,
@@ -27,9 +40,15 @@ from .loans import (  # noqa: F401
     LendingNotAllowed,
     LoanLimitReached,
     NoCopiesAvailable,
+    RenewalLimitReached,
     UserNotFound,
+    WantedByHold,
     borrow_create,
     borrow_create_as,
     borrow_create_for_patron,
+    borrow_renew,
+    borrow_renew_check,
     borrow_return,
+    patron_for,
+    renewed_due_date,
 )

@@ -11,6 +11,7 @@ from backoffice.core.errors import DomainError, NotFound
 from library.isbn import normalize_isbn
 from library.models import Author, Book, Borrow
 
+from . import copies
 from .history import record_actor
 
 
@@ -168,10 +169,12 @@ def book_copies_validate(
 ) -> tuple[int, int]:
     """The copy counts a staff edit would leave, or a ValidationError dict.
 
-    Pure: reads nothing. ``None`` keeps a count as it is, and a total changed alone moves
-    the shelf count by the same amount. ``book_update`` calls it under the row lock; the
-    admin form calls it first so its messages appear against the fields.
+    Pure: reads nothing (``on_loan`` is the caller's count of open loans; the copies on
+    the hold shelf are the book's ``held_copies``). ``None`` keeps a count as it is, and a
+    total changed alone moves the shelf count by the same amount. ``book_update`` calls it
+    under the book's lock; the admin form calls it first so its messages land on the fields.
     """
+    held = book.held_copies or 0
     new_total = book.total_copies if total_copies is None else total_copies
     if available_copies is None:
         # Adding or removing copies moves the shelf count by the same amount.
@@ -179,20 +182,35 @@ def book_copies_validate(
     else:
         new_available = available_copies
     errors = {}
-    if new_total < on_loan:
-        errors["total_copies"] = (
-            f"{on_loan} copies are on loan; total copies cannot drop below that."
-        )
+    if new_total < on_loan + held:
+        if held:
+            errors["total_copies"] = (
+                f"{on_loan} copies are on loan and {held} on the hold shelf; "
+                f"total copies cannot drop below {on_loan + held}."
+            )
+        else:
+            errors["total_copies"] = (
+                f"{on_loan} copies are on loan; total copies cannot drop below that."
+            )
     if new_available < 0:
         errors["available_copies"] = "Available copies cannot be negative."
-    elif new_available > new_total - on_loan:
+    elif new_available > new_total - on_loan - held:
         errors["available_copies"] = (
-            f"At most {max(new_total - on_loan, 0)} copies can be available "
-            f"({new_total} in total, {on_loan} on loan)."
+            f"At most {max(new_total - on_loan - held, 0)} copies can be available "
+            f"({new_total} in total, {_copies_out(on_loan, held)})."
         )
     if errors:
         raise ValidationError(errors)
     return new_total, new_available
+
+
+def _copies_out(on_loan: int, held: int) -> str:
+    text = f"{on_loan} on loan"
+    return f"{text}, {held} on the hold shelf" if held else text
+
+
+# Written by book_update itself; the counters are the copy ledger's.
+_BOOK_FIELDS = ("title", "author", "isbn", "genre", "publication_date")
 
 
 def book_update(
@@ -204,13 +222,17 @@ def book_update(
     reason: str = "",
     **fields: Any,
 ) -> Book:
-    """Edit a book; copy changes are checked against the loans open at this instant."""
+    """Edit a book; copy changes are checked against the loans and holds of this instant.
+
+    Copies staff put back or add serve the title's waiting holds first (the copy ledger);
+    the book comes back with ``trapped_holds``, the holds that became ready.
+    """
     if "isbn" in fields:
         fields["isbn"] = _isbn_or_error(fields["isbn"])
     with transaction.atomic():
-        # The row lock keeps a borrow or return from moving the counters between our
-        # count of open loans and our write.
-        book = Book.objects.select_for_update().filter(pk=book_id).first()
+        # The row lock keeps a borrow, return or hold from moving the counters between our
+        # count of open loans and our writes.
+        book = copies.book_lock(book_id)
         if book is None:
             raise BookNotFound()
         on_loan = Borrow.objects.open().filter(book_id=book_id).count()
@@ -219,16 +241,19 @@ def book_update(
         )
         for name, value in fields.items():
             setattr(book, name, value)
-        book.total_copies = new_total
-        book.available_copies = new_available
         # book_copies_validate has checked what the copy constraints check.
         book.full_clean(validate_constraints=False)
+        trapped = copies.copies_adjust(
+            book=book, total=new_total, available=new_available, actor=actor, reason=reason
+        )
+        book.refresh_from_db(fields=["total_copies", "available_copies", "held_copies"])
         record_actor(book, actor, reason)
         try:
             with transaction.atomic():
-                book.save()
+                book.save(update_fields=_BOOK_FIELDS)
         except IntegrityError:
             raise ValidationError({"isbn": "A book with this ISBN already exists."}) from None
+    book.trapped_holds = trapped
     return book
 
 

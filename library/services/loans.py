@@ -1,36 +1,63 @@
-"""Lending and returning: the circulation writes the API, the admin and the desk call."""
+"""Lending, returning and renewing: the circulation writes the API, the admin and the desk call.
 
-from datetime import timedelta
+Copies move only through the copy ledger (``services.copies``). Refusals are worded for
+whoever asked: "You have 5 books on loan" to a patron, "Alice already has 5 books on loan"
+to the librarian lending for her.
+"""
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.roles import can_borrow, can_return_any_loan, is_librarian
 from backoffice.core.errors import DomainError, NotFound
-from library.models import Book, Borrow
+from library.models import Book, Borrow, Hold
 
+from . import copies
 from .catalogue import BookNotFound
 from .history import record_actor
+
+
+def patron_name(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 class NoCopiesAvailable(DomainError):
     code = "no_copies_available"
     default_detail = "All copies of this book are on loan."
 
+    def __init__(self, held: int = 0):
+        super().__init__(
+            "All copies of this book are on loan or kept on the hold shelf for other patrons."
+            if held
+            else None
+        )
+
 
 class AlreadyBorrowed(DomainError):
     code = "already_borrowed"
-    default_detail = "You already have this book on loan; return it before borrowing it again."
+
+    def __init__(self, patron=None, *, for_staff: bool = False):
+        if for_staff and patron is not None:
+            detail = f"{patron_name(patron)} already has this book on loan."
+        else:
+            detail = "You already have this book on loan; return it before borrowing it again."
+        super().__init__(detail)
 
 
 class LoanLimitReached(DomainError):
     code = "loan_limit_reached"
 
-    def __init__(self, limit: int):
-        super().__init__(f"You have {limit} books on loan, the most allowed; return one first.")
+    def __init__(self, limit: int, patron=None, *, for_staff: bool = False):
+        if for_staff and patron is not None:
+            detail = f"{patron_name(patron)} already has {limit} books on loan, the most allowed."
+        else:
+            detail = f"You have {limit} books on loan, the most allowed; return one first."
+        super().__init__(detail)
 
 
 class BorrowerNotAllowed(DomainError):
@@ -45,7 +72,7 @@ class LendingNotAllowed(DomainError):
     status_code = 403
     code = "not_allowed_to_lend"
     default_detail = (
-        "Only librarians may lend a book to someone else; leave out `user` to borrow it yourself."
+        "Only librarians may act for someone else; leave out `user` to act for yourself."
     )
 
 
@@ -58,39 +85,51 @@ class AlreadyReturned(DomainError):
     default_detail = "This borrow has already been returned."
 
 
+class RenewalLimitReached(DomainError):
+    code = "renewal_limit_reached"
+
+    def __init__(self, limit: int):
+        times = "once" if limit == 1 else f"{limit} times"
+        super().__init__(f"This loan has been renewed {times}, the most allowed.")
+
+
+class WantedByHold(DomainError):
+    code = "wanted_by_hold"
+    default_detail = (
+        "Another patron is waiting for this book and no copy is on the shelf for them, "
+        "so the loan cannot be renewed."
+    )
+
+
 class BorrowNotFound(NotFound):
     default_detail = "No such borrow."
 
 
-def borrow_create(*, user, book_id: int) -> Borrow:
-    """Lend one copy of a book to ``user``; the borrow comes with its book and author."""
-    return _borrow_open(user=user, book_id=book_id, actor=user)
-
-
-def borrow_create_for_patron(*, user, book_id: int, actor, reason: str = "") -> Borrow:
-    """A librarian lends a copy to ``user`` at the desk (admin); history records ``actor``."""
-    return _borrow_open(user=user, book_id=book_id, actor=actor, reason=reason)
-
-
-def borrow_create_as(*, actor, book_id: int, user_id: int | None = None) -> Borrow:
-    """A borrow ``actor`` asks for: for themself, or (librarians only) for user ``user_id``.
+def patron_for(*, actor, user_id: int | None):
+    """Whom ``actor`` acts for: themself, or (librarians only) the user ``user_id``.
 
     Anyone else naming another user is refused (403) before that user is looked up, so
     the answer says nothing about which ids exist.
     """
     if user_id is None or user_id == actor.pk:
-        return borrow_create(user=actor, book_id=book_id)
+        return actor
     if not is_librarian(actor):
         raise LendingNotAllowed()
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         raise UserNotFound()
-    return borrow_create_for_patron(
-        user=user, book_id=book_id, actor=actor, reason="Lent by a librarian (API)"
-    )
+    return user
 
 
-def _borrow_open(*, user, book_id: int, actor, reason: str = "") -> Borrow:
+def borrow_create(*, user, book_id: int, actor=None, reason: str = "") -> Borrow:
+    """Lend one copy of a book to ``user``; ``actor`` (default: ``user``) is who did it.
+
+    A patron with a ready hold on the title gets the copy kept for them and the hold is
+    fulfilled, even when the shelf is empty; nobody else can take a held copy. The borrow
+    comes back with its book and author.
+    """
+    actor = actor or user
+    for_staff = actor.pk != user.pk
     # Patrons and librarians borrow; auditors and inactive accounts do not, whoever asks.
     if not can_borrow(user):
         raise BorrowerNotAllowed(user)
@@ -104,63 +143,156 @@ def _borrow_open(*, user, book_id: int, actor, reason: str = "") -> Borrow:
             .aggregate(open=Count("id"), of_this_book=Count("id", filter=Q(book_id=book_id)))
         )
         if loans["of_this_book"]:
-            raise AlreadyBorrowed()
+            raise AlreadyBorrowed(user, for_staff=for_staff)
         if loans["open"] >= settings.MAX_OPEN_BORROWS:
-            raise LoanLimitReached(settings.MAX_OPEN_BORROWS)
-
-        # One conditional UPDATE: of N concurrent borrowers of the last copy, exactly one
-        # sees a row updated; the rest see 0 and are refused.
-        taken = Book.objects.filter(pk=book_id, available_copies__gt=0).update(
-            available_copies=F("available_copies") - 1
-        )
-        if not taken:
-            if not Book.objects.filter(pk=book_id).exists():
-                raise BookNotFound()
-            raise NoCopiesAvailable()
+            raise LoanLimitReached(settings.MAX_OPEN_BORROWS, user, for_staff=for_staff)
 
         now = timezone.now()
         borrow = Borrow(
             user=user,
-            # Title, author and genre for the caller's answer, read once here.
-            book=Book.objects.select_related("author").get(pk=book_id),
+            book_id=book_id,
             borrow_date=now,
             due_date=now + timedelta(days=settings.LOAN_PERIOD_DAYS),
         )
-        record_actor(borrow, actor, reason)
-        try:
+        hold = Hold.objects.open().filter(user_id=user.pk, book_id=book_id).first()
+        if hold is not None and hold.status == Hold.Status.READY:
+            _borrow_held_copy(borrow, hold, now=now, actor=actor, reason=reason)
+        else:
+            _borrow_from_shelf(borrow, actor=actor, reason=reason)
+            if hold is not None:
+                # A patron who had a hold waiting takes a copy from the shelf (staff put
+                # one back): the hold has done its work.
+                _fulfil_waiting_hold(hold, borrow, now=now, actor=actor)
+        # Title, author and genre for the caller's answer, read once here.
+        borrow.book = Book.objects.select_related("author").get(pk=book_id)
+    return borrow
+
+
+def _borrow_from_shelf(borrow: Borrow, *, actor, reason: str) -> None:
+    if not copies.copy_take_from_shelf(borrow.book_id):
+        held = Book.objects.filter(pk=borrow.book_id).values_list("held_copies", flat=True)
+        if not held:
+            raise BookNotFound()
+        raise NoCopiesAvailable(held[0])
+    _borrow_save(borrow, actor, reason)
+
+
+def _borrow_held_copy(borrow: Borrow, hold: Hold, *, now, actor, reason: str) -> None:
+    # Under the book's lock the hold is either still ready (and its copy ours) or was just
+    # closed by the expiry job or a cancellation, whose copy went on to someone else.
+    copies.book_lock(hold.book_id)
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if hold.status != Hold.Status.READY:
+        _borrow_from_shelf(borrow, actor=actor, reason=reason)
+        return
+    _borrow_save(borrow, actor, reason or "Hold collected")
+    copies.copy_take_held(hold=hold, borrow=borrow, now=now, actor=actor)
+
+
+def _fulfil_waiting_hold(hold: Hold, borrow: Borrow, *, now, actor) -> None:
+    copies.book_lock(hold.book_id)
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if hold.status == Hold.Status.WAITING:
+        copies.hold_close(
+            hold, Hold.Status.FULFILLED, now=now, actor=actor, reason="Borrowed", borrow=borrow
+        )
+
+
+def _borrow_save(borrow: Borrow, actor, reason: str) -> None:
+    record_actor(borrow, actor, reason)
+    try:
+        with transaction.atomic():
             borrow.save()
-        except IntegrityError:
-            # The partial unique index caught a parallel borrow of the same book. Raising
-            # out of the atomic block rolls back our decrement with the whole transaction.
-            raise AlreadyBorrowed() from None
+    except IntegrityError:
+        # The partial unique index caught a parallel borrow of the same book. Raising out
+        # of the caller's atomic block rolls back the copy taken with everything else.
+        raise AlreadyBorrowed() from None
+
+
+def borrow_create_as(*, actor, book_id: int, user_id: int | None = None) -> Borrow:
+    """A borrow ``actor`` asks for: for themself, or (librarians only) for user ``user_id``."""
+    user = patron_for(actor=actor, user_id=user_id)
+    reason = "" if user.pk == actor.pk else "Lent by a librarian (API)"
+    return borrow_create(user=user, book_id=book_id, actor=actor, reason=reason)
+
+
+def borrow_create_for_patron(*, user, book_id: int, actor, reason: str = "") -> Borrow:
+    """A librarian lends a copy to ``user`` at the desk (admin); history records ``actor``."""
+    return borrow_create(user=user, book_id=book_id, actor=actor, reason=reason)
+
+
+def _loan_for_update(borrow_id: int, actor) -> Borrow:
+    # The row lock (PostgreSQL) or the write lock every transaction takes at BEGIN (SQLite,
+    # IMMEDIATE mode) queues parallel writes to one loan here; each after the first reads
+    # what the first one wrote. Someone else's loan is not found rather than forbidden.
+    borrows = (
+        Borrow.objects.select_for_update(of=("self",))
+        .select_related("book__author", "user")
+        .filter(pk=borrow_id)
+    )
+    if not can_return_any_loan(actor):
+        borrows = borrows.filter(user_id=actor.pk)
+    borrow = borrows.first()
+    if borrow is None:
+        raise BorrowNotFound()
     return borrow
 
 
 def borrow_return(*, borrow_id: int, actor, reason: str = "") -> Borrow:
-    """Close a loan and put the copy back on the shelf.
+    """Close a loan; the copy goes to the first waiting hold of the title, else the shelf.
 
     Librarians return any loan (``accounts.roles.can_return_any_loan``); patrons only
-    their own, and someone else's borrow is reported as not found rather than forbidden.
-    The borrow comes back with its book, author and patron loaded.
+    their own. The borrow comes back with its book, author and patron loaded, and with
+    ``trapped_hold``: the hold the copy was kept for (its patron loaded), or None.
     """
     with transaction.atomic():
-        # The row lock (PostgreSQL) or the write lock that every transaction takes at
-        # BEGIN (SQLite, IMMEDIATE mode) makes parallel returns of one borrow queue here;
-        # each one after the first reads the return_date the first one wrote.
-        borrows = (
-            Borrow.objects.select_for_update(of=("self",))
-            .select_related("book__author", "user")
-            .filter(pk=borrow_id)
-        )
-        if not can_return_any_loan(actor):
-            borrows = borrows.filter(user_id=actor.pk)
-        borrow = borrows.first()
-        if borrow is None:
-            raise BorrowNotFound()
+        borrow = _loan_for_update(borrow_id, actor)
         if borrow.return_date is not None:
             raise AlreadyReturned()
-        borrow.return_date = max(timezone.now(), borrow.borrow_date)
+        now = timezone.now()
+        borrow.return_date = max(now, borrow.borrow_date)
         record_actor(borrow, actor, reason)
         borrow.save(update_fields=["return_date"])
-        Book.objects.filter(pk=borrow.book_id).update(available_copies=F("available_copies") + 1)
+        copies.book_lock(borrow.book_id)
+        trapped = copies.copies_release(
+            book_id=borrow.book_id, now=now, actor=actor, reason="Copy returned: ready for pickup"
+        )
+    borrow.trapped_hold = trapped[0] if trapped else None
+    return borrow
+
+
+def borrow_renew_check(borrow: Borrow) -> DomainError | None:
+    """Why this loan cannot be renewed, as far as the loan itself tells, or None.
+
+    Pure: the desk and the admin show it before anyone clicks. Whether a hold waits for
+    the title is for ``borrow_renew`` to read, under the book's lock.
+    """
+    if borrow.return_date is not None:
+        return AlreadyReturned()
+    if borrow.renewals >= settings.RENEWALS_ALLOWED:
+        return RenewalLimitReached(settings.RENEWALS_ALLOWED)
+    return None
+
+
+def renewed_due_date(borrow: Borrow, now: datetime) -> datetime:
+    """One loan period more, from the due date, or from now when the loan is overdue."""
+    return max(borrow.due_date, now) + timedelta(days=settings.LOAN_PERIOD_DAYS)
+
+
+def borrow_renew(*, borrow_id: int, actor, reason: str = "") -> Borrow:
+    """Extend a loan by one loan period; the owner or a librarian renews."""
+    with transaction.atomic():
+        borrow = _loan_for_update(borrow_id, actor)
+        refusal = borrow_renew_check(borrow)
+        if refusal is not None:
+            raise refusal
+        # Under the book's lock no hold can be placed between this check and the write: a
+        # renewal and a new hold are answered in one order or the other.
+        copies.book_lock(borrow.book_id)
+        if Hold.objects.waiting().filter(book_id=borrow.book_id).exists():
+            raise WantedByHold()
+        borrow.due_date = renewed_due_date(borrow, timezone.now())
+        borrow.renewals += 1
+        record_actor(borrow, actor, reason or "Renewed")
+        borrow.save(update_fields=["due_date", "renewals"])
     return borrow

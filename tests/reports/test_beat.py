@@ -24,6 +24,7 @@ def test_beat_schedule_runs_the_daily_report_the_cleanups_and_the_reaper():
         "accounts.tasks.delete_expired_tokens",
         "accounts.tasks.delete_expired_rate_counters",
         "reports.tasks.reap_lost_report_tasks",
+        "library.tasks.expire_holds",
     }
     report = schedule["reports.tasks.generate_report"]
     assert (report.hour, report.minute) == ({2}, {0})
@@ -34,6 +35,7 @@ def test_beat_schedule_runs_the_daily_report_the_cleanups_and_the_reaper():
     assert counters.hour == set(range(24)) and len(counters.minute) == 1
     reaper = schedule["reports.tasks.reap_lost_report_tasks"]
     assert reaper.minute == set(range(0, 60, 5))
+    assert schedule["library.tasks.expire_holds"] == timedelta(minutes=15)
     assert app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
 
 

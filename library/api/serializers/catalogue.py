@@ -39,7 +39,14 @@ class BookSerializer(StrictModelSerializer):
         required=False,
         help_text="Defaults to total_copies on creation; on update, follows total_copies.",
     )
-    on_loan = serializers.IntegerField(read_only=True)
+    on_loan = serializers.IntegerField(read_only=True, help_text="Copies on loan now.")
+    held_copies = serializers.IntegerField(
+        read_only=True,
+        help_text="Copies on the hold shelf for patrons with ready holds (never available).",
+    )
+    holds_waiting = serializers.IntegerField(
+        read_only=True, help_text="Holds waiting in this title's queue."
+    )
 
     class Meta:
         model = Book
@@ -56,7 +63,9 @@ class BookSerializer(StrictModelSerializer):
             "publication_date",
             "total_copies",
             "available_copies",
+            "held_copies",
             "on_loan",
+            "holds_waiting",
         ]
 
     def validate_isbn(self, value: str) -> str:

@@ -27,6 +27,10 @@ class BorrowSerializer(serializers.ModelSerializer):
     borrowed_by = serializers.CharField(source="user.username", read_only=True)
     is_returned = serializers.BooleanField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    renewals = serializers.IntegerField(read_only=True, help_text="Times this loan was renewed.")
+    renewals_left = serializers.IntegerField(
+        read_only=True, help_text="Renewals still allowed (RENEWALS_ALLOWED minus renewals)."
+    )
 
     class Meta:
         model = Borrow
@@ -44,5 +48,7 @@ class BorrowSerializer(serializers.ModelSerializer):
             "return_date",
             "is_returned",
             "is_overdue",
+            "renewals",
+            "renewals_left",
         ]
         read_only_fields = fields

@@ -2,4 +2,5 @@
 
 from .catalogue import AuthorViewSet, BookViewSet  # noqa: F401
 from .circulation import BorrowViewSet  # noqa: F401
+from .holds import HoldViewSet  # noqa: F401
 from .stats import StatsView  # noqa: F401

@@ -61,8 +61,23 @@ class BorrowViewSet(
     @action(detail=True, methods=["put"], url_path="return", filter_backends=[])
     def return_book(self, request, pk=None):
         refuse_body(request)
-        borrow_id = parse_id(pk)
-        if borrow_id is None:
-            raise services.BorrowNotFound()
-        borrow = services.borrow_return(borrow_id=borrow_id, actor=request.user)
+        borrow = services.borrow_return(borrow_id=_borrow_id(pk), actor=request.user)
         return Response(BorrowSerializer(borrow).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: BorrowSerializer},
+        summary="Renew a loan: one more loan period from its due date (or from now)",
+    )
+    @action(detail=True, methods=["put"], url_path="renew", filter_backends=[])
+    def renew(self, request, pk=None):
+        refuse_body(request)
+        borrow = services.borrow_renew(borrow_id=_borrow_id(pk), actor=request.user)
+        return Response(BorrowSerializer(borrow).data)
+
+
+def _borrow_id(raw) -> int:
+    borrow_id = parse_id(raw)
+    if borrow_id is None:
+        raise services.BorrowNotFound()
+    return borrow_id

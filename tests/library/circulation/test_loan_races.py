@@ -1,53 +1,20 @@
 """Real threads racing on PostgreSQL: the counters and the one-open-loan rule hold."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
-from backoffice.core.errors import DomainError
 from library import services
 from library.models import Borrow
 
 from ...factories import BookFactory, BorrowFactory, LibrarianFactory, UserFactory
+from ..race import race
 
 # serialized_rollback restores the groups made by the data migration after each flush.
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def race(calls) -> Counter:
-    """Start every call at the same instant, each on its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-            outcome = "ok"
-        except DomainError as error:
-            outcome = error.code
-        except ValidationError:
-            outcome = "invalid"
-        except Exception as error:  # noqa: BLE001 - any other failure must show in the tally
-            outcome = f"unexpected {type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return Counter(outcomes)
 
 
 def test_thirty_patrons_race_for_three_copies(require_postgres):

@@ -1,0 +1,242 @@
+"""The copy ledger: the only code that moves a book's ``available_copies`` and ``held_copies``.
+
+Each copy of a title is in one place: on the shelf (``available_copies``: anyone may borrow
+it), on the hold shelf (``held_copies``: kept for the patron of a ready hold), on loan (an
+open borrow), or withheld by staff (damaged, in repair: the rest of ``total_copies``). The
+database enforces ``0 <= available``, ``0 <= held`` and ``available + held <= total``; the
+ledger keeps, in the transaction that moves a copy:
+
+- ready holds of a title == its held copies;
+- available + held + open loans == total, unless staff withheld copies;
+- no hold waits while a copy of its title is on the shelf.
+
+Every function runs inside the caller's transaction. A title's queue (placing a hold,
+trapping a returned copy, cancelling or expiring a ready hold, staff copy changes) is
+serialised on the book's row: ``book_lock`` first, then the holds. A plain borrow from the
+shelf needs no lock: its conditional UPDATE takes one copy or none. Lock order everywhere:
+patron, borrow, book, hold; so no two of these paths can deadlock.
+
+The one bulk path outside these functions is ``counters_recompute`` (the demo loader and
+the data generator, which write loans and holds in bulk): it derives both counters from the
+loans and ready holds, stating the same invariants in one UPDATE.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from library.models import Book, Borrow, Hold
+
+from .history import record_actor
+
+
+class LedgerError(RuntimeError):
+    """A counter move the ledger's own invariants rule out: a bug, never user input."""
+
+
+def book_lock(book_id: int) -> Book | None:
+    """Lock the book's row for the rest of the transaction (its queue is ours)."""
+    return Book.objects.select_for_update().filter(pk=book_id).first()
+
+
+def copy_take_from_shelf(book_id: int) -> bool:
+    """One copy off the shelf for a loan; False when the shelf is empty.
+
+    One conditional UPDATE: of N concurrent borrowers of the last copy, exactly one sees a
+    row updated. Held copies are not on the shelf, so nobody but their holder takes them.
+    """
+    return bool(
+        Book.objects.filter(pk=book_id, available_copies__gt=0).update(
+            available_copies=F("available_copies") - 1
+        )
+    )
+
+
+def copy_take_held(*, hold: Hold, borrow: Borrow, now: datetime, actor) -> None:
+    """The holder borrows the copy kept for their ready hold; the hold is fulfilled.
+
+    The caller holds the book's lock and has re-read the hold as ready under it.
+    """
+    taken = Book.objects.filter(pk=hold.book_id, held_copies__gt=0).update(
+        held_copies=F("held_copies") - 1
+    )
+    if not taken:
+        raise LedgerError(f"ready hold {hold.pk} has no held copy behind it")
+    hold_close(hold, Hold.Status.FULFILLED, now=now, actor=actor, reason="Collected", borrow=borrow)
+
+
+def copies_release(
+    *, book_id: int, count: int = 1, now: datetime, actor, reason: str
+) -> list[Hold]:
+    """``count`` copies come back (a return, copies added by staff): waiting holds first.
+
+    The first ``count`` waiting holds, oldest first, become ready with a pickup deadline,
+    and their copies are counted as held; the rest go to the shelf. The caller holds the
+    book's lock. Returns the holds that were trapped, in queue order.
+    """
+    if count <= 0:
+        return []
+    trapped = list(Hold.objects.queue(book_id).select_for_update()[:count])
+    for hold in trapped:
+        _hold_make_ready(hold, now=now, actor=actor, reason=reason)
+    Book.objects.filter(pk=book_id).update(
+        held_copies=F("held_copies") + len(trapped),
+        available_copies=F("available_copies") + (count - len(trapped)),
+    )
+    return trapped
+
+
+def copy_pass_on(*, book_id: int, now: datetime, actor, reason: str) -> Hold | None:
+    """A held copy freed by a cancelled or expired ready hold goes to the next waiting
+    hold, else to the shelf. The caller holds the book's lock and has closed the hold."""
+    following = Hold.objects.queue(book_id).select_for_update().first()
+    if following is not None:
+        # The copy stays on the hold shelf, for someone else: the held count is unchanged.
+        _hold_make_ready(following, now=now, actor=actor, reason=reason)
+        return following
+    moved = Book.objects.filter(pk=book_id, held_copies__gt=0).update(
+        held_copies=F("held_copies") - 1, available_copies=F("available_copies") + 1
+    )
+    if not moved:
+        raise LedgerError(f"book {book_id} had no held copy to put back on the shelf")
+    return None
+
+
+def copies_adjust(*, book: Book, total: int, available: int, actor, reason: str) -> list[Hold]:
+    """A staff edit: the title now owns ``total`` copies, ``available`` of them free.
+
+    ``book`` is the row read under the caller's lock, and the counts were checked by
+    ``services.book_copies_validate``. Copies put back or added serve the waiting holds
+    first (returned: the holds trapped); copies taken away are withheld from the shelf.
+    Each statement leaves available + held <= total, so a larger total is written before
+    the copies arrive and a smaller one after they are gone.
+    """
+    trapped: list[Hold] = []
+    if total > book.total_copies:
+        Book.objects.filter(pk=book.pk).update(total_copies=total)
+    change = available - book.available_copies
+    if change > 0:
+        trapped = copies_release(
+            book_id=book.pk,
+            count=change,
+            now=timezone.now(),
+            actor=actor,
+            reason="Copy added by staff: ready for pickup",
+        )
+    elif change < 0:
+        withheld = Book.objects.filter(pk=book.pk, available_copies__gte=-change).update(
+            available_copies=F("available_copies") + change
+        )
+        if not withheld:
+            raise LedgerError(f"book {book.pk} has fewer than {-change} copies on the shelf")
+    if total < book.total_copies:
+        Book.objects.filter(pk=book.pk).update(total_copies=total)
+    return trapped
+
+
+def copy_trap_from_shelf(*, hold: Hold, now: datetime, actor, reason: str) -> None:
+    """A copy on the shelf set aside for a waiting hold (test set-ups and the demo library,
+    where a hold is made ready without a return). Caller holds the book's lock."""
+    moved = Book.objects.filter(pk=hold.book_id, available_copies__gt=0).update(
+        available_copies=F("available_copies") - 1, held_copies=F("held_copies") + 1
+    )
+    if not moved:
+        raise LedgerError(f"book {hold.book_id} has no copy on the shelf to set aside")
+    _hold_make_ready(hold, now=now, actor=actor, reason=reason)
+
+
+def _hold_make_ready(hold: Hold, *, now: datetime, actor, reason: str) -> None:
+    hold.status = Hold.Status.READY
+    hold.ready_at = now
+    hold.expires_at = now + timedelta(days=settings.HOLD_PICKUP_DAYS)
+    record_actor(hold, actor, reason)
+    hold.save(update_fields=["status", "ready_at", "expires_at"])
+
+
+def hold_close(hold: Hold, status, *, now: datetime, actor, reason: str, borrow=None) -> None:
+    """Close a hold (fulfilled, cancelled, expired). No counter moves here: a ready hold's
+    copy is taken by its holder (``copy_take_held``) or passed on (``copy_pass_on``)."""
+    hold.status = status
+    hold.closed_at = now
+    fields = ["status", "closed_at"]
+    if borrow is not None:
+        hold.borrow = borrow
+        fields.append("borrow")
+    record_actor(hold, actor, reason)
+    hold.save(update_fields=fields)
+
+
+def counters_recompute(books=None) -> int:
+    """The bulk path: set both counters from the loans and ready holds, in one UPDATE.
+
+    held = ready holds; available = total - open loans - held. For data written in bulk
+    (the demo loader, the data generator), where no copy moved one at a time. It also puts
+    back any copy staff had withheld.
+    """
+    open_loans = _count_per_book(Borrow.objects.open())
+    ready_holds = _count_per_book(Hold.objects.ready())
+    books = Book.objects.all() if books is None else books
+    return books.update(
+        held_copies=Coalesce(Subquery(ready_holds), Value(0)),
+        available_copies=F("total_copies")
+        - Coalesce(Subquery(open_loans), Value(0))
+        - Coalesce(Subquery(ready_holds), Value(0)),
+    )
+
+
+def _count_per_book(queryset):
+    return (
+        queryset.filter(book_id=OuterRef("pk"))
+        .order_by()
+        .values("book_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+
+
+def invariants_broken(*, strict: bool = False) -> list[str]:
+    """Every way the ledger's invariants fail right now, counted in the database.
+
+    Books whose held copies differ from their ready holds, whose shelf holds more than
+    total - on loan - held (with ``strict``, anything but exactly that: no copy withheld),
+    or with a hold waiting beside a copy on the shelf; patrons with two open holds on one
+    title. For the race tests and ``manage.py check_ledger``.
+    """
+    open_loans = _count_per_book(Borrow.objects.open())
+    ready = _count_per_book(Hold.objects.ready())
+    waiting = _count_per_book(Hold.objects.waiting())
+    books = Book.objects.annotate(
+        open_loans=Coalesce(Subquery(open_loans), Value(0)),
+        ready=Coalesce(Subquery(ready), Value(0)),
+        waiting=Coalesce(Subquery(waiting), Value(0)),
+    )
+    free = F("total_copies") - F("open_loans") - F("held_copies")
+    shelf = Q(available_copies=free) if strict else Q(available_copies__lte=free)
+    wrong = books.filter(
+        ~Q(held_copies=F("ready")) | ~shelf | Q(waiting__gt=0, available_copies__gt=0)
+    )
+    problems = [
+        f"book {row['pk']}: total {row['total_copies']}, available {row['available_copies']}, "
+        f"held {row['held_copies']}, on loan {row['open_loans']}, ready holds {row['ready']}, "
+        f"waiting {row['waiting']}"
+        for row in wrong.values(
+            "pk",
+            "total_copies",
+            "available_copies",
+            "held_copies",
+            "open_loans",
+            "ready",
+            "waiting",
+        )
+    ]
+    doubled = (
+        Hold.objects.open().values("user_id", "book_id").annotate(n=Count("id")).filter(n__gt=1)
+    )
+    problems += [
+        f"patron {row['user_id']} has {row['n']} open holds on book {row['book_id']}"
+        for row in doubled
+    ]
+    return problems
