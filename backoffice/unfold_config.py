@@ -107,6 +107,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:library_borrow_changelist"),
                         "permission": can_view("library.view_borrow"),
                     },
+                    {
+                        "title": _("Holds"),
+                        "icon": "bookmark",
+                        "link": reverse_lazy("admin:library_hold_changelist"),
+                        "permission": can_view("library.view_hold"),
+                    },
                 ],
             },
             {

@@ -36,6 +36,7 @@ from library.models import BOOK_EDITABLE_FIELDS, Author, Book, Borrow
 from library.resources import AuthorResource, BookResource
 
 from .common import ADMIN_REASON, GenreFilter, _borrow_status
+from .holds import BookHoldQueueInline
 
 
 @admin.register(Author)
@@ -252,7 +253,9 @@ class BookAdmin(
         "genre",
         "total_copies",
         "available_copies",
+        "held_copies",
         "on_loan",
+        "holds_waiting",
     ]
     list_select_related = ["author"]
     list_filter = [GenreFilter, ("author", AutocompleteSelectFilter), AvailabilityFilter]
@@ -261,12 +264,15 @@ class BookAdmin(
     search_help_text = _("Title, ISBN or author name")
     autocomplete_fields = ["author"]
     ordering = ["title", "id"]
-    inlines = [BookBorrowInline]
+    inlines = [BookHoldQueueInline, BookBorrowInline]
     fieldsets = [
         (None, {"fields": ["title", "author", "isbn", "genre", "publication_date"]}),
-        (_("Copies"), {"fields": ["total_copies", "available_copies", "on_loan_now"]}),
+        (
+            _("Copies"),
+            {"fields": ["total_copies", "available_copies", "held_copies", "on_loan_now"]},
+        ),
     ]
-    readonly_fields = ["on_loan_now"]
+    readonly_fields = ["held_copies", "on_loan_now"]
 
     def generate_log_entries(self, result, request):
         # The history has every imported book, with the librarian and the file; the
@@ -304,6 +310,10 @@ class BookAdmin(
     @display(description=_("On loan"), ordering="on_loan")
     def on_loan(self, book):
         return book.on_loan
+
+    @display(description=_("Holds waiting"), ordering="holds_waiting")
+    def holds_waiting(self, book):
+        return book.holds_waiting
 
     @display(description=_("On loan now"))
     def on_loan_now(self, book):

@@ -23,7 +23,7 @@ from library import services
 from library.models import Borrow
 from library.resources import BorrowResource
 
-from .common import GenreFilter, _borrow_status
+from .common import GenreFilter, _borrow_status, hold_shelf_message
 
 
 class BorrowGenreFilter(GenreFilter):
@@ -118,7 +118,7 @@ class BorrowAdmin(
     search_help_text = _("Patron username or book title")
     show_full_result_count = False
     autocomplete_fields = ["user", "book"]
-    actions = ["mark_returned"]
+    actions = ["mark_returned", "renew"]
     add_form = BorrowAddForm
     change_fields = [
         "book",
@@ -126,6 +126,7 @@ class BorrowAdmin(
         "borrow_date",
         "due_date",
         "return_date",
+        "renewals",
         "status",
     ]
 
@@ -213,9 +214,10 @@ class BorrowAdmin(
     def mark_returned(self, request, queryset):
         returned = already = 0
         failed = []
+        trapped = []
         for borrow_id in queryset.values_list("pk", flat=True):
             try:
-                services.borrow_return(
+                borrow = services.borrow_return(
                     borrow_id=borrow_id,
                     actor=request.user,
                     reason=_("Marked returned (admin)"),
@@ -226,6 +228,8 @@ class BorrowAdmin(
                 failed.append(f"#{borrow_id}: {error.detail}")
             else:
                 returned += 1
+                if borrow.trapped_hold is not None:
+                    trapped.append(borrow.trapped_hold)
         parts = [
             ngettext("%(count)d loan returned", "%(count)d loans returned", returned)
             % {"count": returned}
@@ -237,5 +241,31 @@ class BorrowAdmin(
             )
         level = messages.SUCCESS if returned else messages.WARNING
         self.message_user(request, ", ".join(parts) + ".", level)
+        for hold in trapped:
+            # Said at once, where the librarian holds the book: it goes to the hold shelf.
+            self.message_user(request, hold_shelf_message(hold), messages.WARNING)
         if failed:
             self.message_user(request, "; ".join(failed), messages.ERROR)
+
+    @action(description=_("Renew"), permissions=["change"], icon="update")
+    def renew(self, request, queryset):
+        renewed = 0
+        refused = []
+        for borrow_id, title in queryset.values_list("pk", "book__title"):
+            try:
+                services.borrow_renew(
+                    borrow_id=borrow_id, actor=request.user, reason=_("Renewed (admin)")
+                )
+            except DomainError as error:
+                refused.append(f"“{title}”: {error.detail}")
+            else:
+                renewed += 1
+        if renewed:
+            self.message_user(
+                request,
+                ngettext("%(count)d loan renewed.", "%(count)d loans renewed.", renewed)
+                % {"count": renewed},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(request, " ".join(refused), messages.ERROR)

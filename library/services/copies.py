@@ -79,7 +79,11 @@ def copies_release(
     """
     if count <= 0:
         return []
-    trapped = list(Hold.objects.queue(book_id).select_for_update()[:count])
+    trapped = list(
+        Hold.objects.queue(book_id)
+        .select_related("user", "book")
+        .select_for_update(of=("self",))[:count]
+    )
     for hold in trapped:
         _hold_make_ready(hold, now=now, actor=actor, reason=reason)
     Book.objects.filter(pk=book_id).update(
@@ -92,7 +96,12 @@ def copies_release(
 def copy_pass_on(*, book_id: int, now: datetime, actor, reason: str) -> Hold | None:
     """A held copy freed by a cancelled or expired ready hold goes to the next waiting
     hold, else to the shelf. The caller holds the book's lock and has closed the hold."""
-    following = Hold.objects.queue(book_id).select_for_update().first()
+    following = (
+        Hold.objects.queue(book_id)
+        .select_related("user", "book")
+        .select_for_update(of=("self",))
+        .first()
+    )
     if following is not None:
         # The copy stays on the hold shelf, for someone else: the held count is unchanged.
         _hold_make_ready(following, now=now, actor=actor, reason=reason)

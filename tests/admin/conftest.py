@@ -89,3 +89,10 @@ def fake_reports(monkeypatch) -> FakeReports:
         monkeypatch.setattr(reports, "services", module, raising=False)
     monkeypatch.setattr(module, "report_enqueue", fake.report_enqueue, raising=False)
     return fake
+
+
+def messages_of(response) -> list[str]:
+    """The messages the admin queued for the user with this response."""
+    from django.contrib.messages import get_messages
+
+    return [str(message) for message in get_messages(response.wsgi_request)]

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +10,7 @@ from backoffice.core.errors import ServiceUnavailable
 from library.models import Book, Borrow
 from tests.factories import AuditorFactory, BookFactory, BorrowFactory, UserFactory
 
-from .conftest import queries_for_get
+from .conftest import messages_of, queries_for_get
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +19,6 @@ GENERATE_REPORT = reverse("admin:django_celery_results_taskresult_generate_repor
 
 # Pinned: the borrows list costs the same whatever the number of rows (no query per row).
 BORROW_CHANGELIST_QUERIES = 6
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """What the admin reads from URLs, forms, action selections and list filters: no 500s."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from library.models import Book, Borrow
 from tests.factories import BookFactory, BorrowFactory, UserFactory
 
-from .conftest import web_client_for
+from .conftest import messages_of, web_client_for
 from .test_catalogue import book_form
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +20,6 @@ BORROWS = reverse("admin:library_borrow_changelist")
 
 def in_digits(text: str, zero: int) -> str:
     return text.translate({ord("0") + n: chr(zero + n) for n in range(10)})
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def open_loans() -> int:
