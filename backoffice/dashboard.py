@@ -152,6 +152,13 @@ def _figures(figures: selectors.DashboardFigures) -> list[Figure]:
             link=f"{borrows}?returned=no",
         ),
         Figure(
+            _("Holds"),
+            f"{figures.holds_waiting:,}",
+            footer=_("waiting; %(count)s copies on the hold shelf")
+            % {"count": f"{figures.held_copies:,}"},
+            link=reverse("admin:library_hold_changelist") + "?status=waiting",
+        ),
+        Figure(
             _("Overdue now"),
             f"{figures.overdue:,}",
             footer=_("%(percent)s of the loans")

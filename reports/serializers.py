@@ -8,6 +8,11 @@ class BookTotalsSerializer(serializers.Serializer):
     copies = serializers.IntegerField()
 
 
+class HoldTotalsSerializer(serializers.Serializer):
+    held_copies = serializers.IntegerField(help_text="Copies on the hold shelf for ready holds.")
+    waiting = serializers.IntegerField(help_text="Holds waiting in a queue.")
+
+
 class GenreBorrowsSerializer(serializers.Serializer):
     genre = serializers.CharField()
     borrows = serializers.IntegerField()
@@ -22,9 +27,12 @@ class ReportSerializer(serializers.Serializer):
     total_authors = serializers.IntegerField()
     total_books = BookTotalsSerializer()
     books_currently_borrowed = serializers.IntegerField(help_text="Open borrows.")
+    holds = HoldTotalsSerializer(
+        required=False, help_text="Absent from reports written before holds existed."
+    )
     overdue_borrows = serializers.IntegerField()
     active_patrons_last_30_days = serializers.IntegerField(
-        help_text="Distinct users with at least one borrow in the window."
+        help_text="Patrons with at least one borrow in the window."
     )
     borrows_last_30_days = serializers.IntegerField()
     top_genres = GenreBorrowsSerializer(

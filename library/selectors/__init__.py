@@ -9,7 +9,7 @@ from .catalogue import (  # noqa: F401
     books_available_by_genre,
 )
 from .circulation import borrow_list  # noqa: F401
-from .dashboard import DashboardFigures, dashboard_figures  # noqa: F401
+from .dashboard import DashboardFigures, dashboard_figures, scalar, single_row  # noqa: F401  # noqa: F401
 from .holds import hold_list, position_of, queue_position, waiting_holds_count  # noqa: F401
 from .stats import (  # noqa: F401
     BorrowStats,

@@ -7,6 +7,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -14,7 +15,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 
-from library.models import Author, Book, Borrow
+from library.models import Author, Book, Borrow, Hold
 
 from .holds import waiting_holds_count
 
@@ -53,24 +54,41 @@ class GenreAvailability:
     genre: str
     available_copies: int
     available_titles: int
+    held_copies: int  # on the hold shelf for ready holds: never available
+    holds_waiting: int
     books: list[Book]
 
 
 def books_available_by_genre(
     *, genre: str | None = None, books_per_genre: int = 100
 ) -> list[GenreAvailability]:
-    """Per genre: copies on the shelf, titles with a copy, and the first of those titles.
+    """Per genre with a copy on the shelf: those copies, the titles with one, the copies
+    on the hold shelf, the holds waiting, and the first of the titles on the shelf.
 
-    Two queries whatever the catalogue size: one aggregate per genre, one window-limited
-    list of titles so a genre with thousands of titles stays a bounded response.
+    Three queries whatever the catalogue size: one aggregate per genre, the waiting holds
+    per genre, and one window-limited list of titles, so a genre with thousands of titles
+    stays a bounded response.
     """
-    on_shelf = Book.objects.filter(available_copies__gt=0)
-    if genre:
-        on_shelf = on_shelf.filter(genre=genre)
+    books = Book.objects.filter(genre=genre) if genre else Book.objects.all()
+    on_shelf = books.filter(available_copies__gt=0)
     totals = (
-        on_shelf.values("genre")
-        .annotate(copies=Sum("available_copies"), titles=Count("id"))
+        books.values("genre")
+        .annotate(
+            copies=Coalesce(Sum("available_copies"), 0),
+            titles=Count("id", filter=Q(available_copies__gt=0)),
+            held=Coalesce(Sum("held_copies"), 0),
+        )
+        .filter(copies__gt=0)
         .order_by("genre")
+    )
+    waiting = Hold.objects.waiting()
+    if genre:
+        waiting = waiting.filter(book__genre=genre)
+    waiting_per_genre = dict(
+        waiting.order_by()
+        .values("book__genre")
+        .annotate(n=Count("*"))
+        .values_list("book__genre", "n")
     )
     # The ranks are computed on books alone, in the order of book_available_genre_idx
     # (an index-only scan, no sort); authors are joined to the few rows kept. Joining
@@ -97,6 +115,8 @@ def books_available_by_genre(
             genre=row["genre"],
             available_copies=row["copies"],
             available_titles=row["titles"],
+            held_copies=row["held"],
+            holds_waiting=waiting_per_genre.get(row["genre"], 0),
             books=books_by_genre.get(row["genre"], []),
         )
         for row in totals

@@ -13,13 +13,16 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
+    Sum,
     Window,
 )
-from django.db.models.functions import Rank, TruncDate
+from django.db.models.functions import Coalesce, Rank, TruncDate
 from django.utils import timezone
 
 from backoffice.core.inputs import FIRST_DAY, LAST_DAY, day_in_range
-from library.models import Book, Borrow
+from library.models import Book, Borrow, Hold
+
+from .sql import scalar, single_row
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,23 @@ class BorrowStats:
     most_borrowed_books: list[Book]
     most_active_borrowers: list
     average_borrow_duration_days: float | None
+    held_copies: int  # now, whatever the period: copies on the hold shelf
+    holds_waiting: int  # now: holds waiting in a queue
 
 
 def borrow_stats(*, period: Period, limit: int = 5) -> BorrowStats:
-    # One pass over the period's loans for the count and the average loan duration.
-    totals = Borrow.objects.filter(**period_lookups(period)).aggregate(
-        count=Count("*"), duration=loan_duration_average()
+    # One pass over the period's loans for the count and the average loan duration, with
+    # the hold shelf and the queues as they are now in the same round trip.
+    totals = (
+        single_row(Borrow.objects.filter(**period_lookups(period)))
+        .annotate(
+            count=Count("*"),
+            duration=loan_duration_average(),
+            held=scalar(Book.objects.all(), Coalesce(Sum("held_copies"), 0)),
+            waiting=scalar(Hold.objects.waiting(), Count("*")),
+        )
+        .values("count", "duration", "held", "waiting")
+        .get()
     )
     return BorrowStats(
         period=period,
@@ -69,6 +83,8 @@ def borrow_stats(*, period: Period, limit: int = 5) -> BorrowStats:
         most_borrowed_books=most_borrowed_books(period=period, limit=limit),
         most_active_borrowers=most_active_borrowers(period=period, limit=limit),
         average_borrow_duration_days=in_days(totals["duration"]),
+        held_copies=totals["held"] or 0,
+        holds_waiting=totals["waiting"] or 0,
     )
 
 

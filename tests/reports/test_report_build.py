@@ -105,3 +105,16 @@ def test_a_librarian_borrowing_is_not_an_active_patron(library):
 
     assert report["borrows_last_30_days"] == 6  # the loan counts as a loan...
     assert report["active_patrons_last_30_days"] == 3  # ...but a librarian is not a patron
+
+
+def test_the_report_counts_the_hold_shelf_and_the_queues(library):
+    from tests.factories import HoldFactory
+
+    HoldFactory(book=BookFactory(total_copies=2), ready=True)
+    out = BookFactory(total_copies=1)
+    BorrowFactory(book=out)
+    HoldFactory.create_batch(3, book=out)
+
+    report = report_build(now=library)
+
+    assert report["holds"] == {"held_copies": 1, "waiting": 3}

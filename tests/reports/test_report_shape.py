@@ -98,3 +98,23 @@ def test_the_report_files_page_lists_a_file_that_is_not_a_report(librarian, repo
     assert NAME in page.content.decode()
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"[1, 2]"
+
+
+def test_a_report_written_before_holds_existed_is_still_served(auditor_client, reports_dir):
+    report = report_build()
+    report.pop("holds")
+    newest_file(reports_dir, json.dumps(report))
+
+    response = auditor_client.get(REPORTS)
+
+    assert response.status_code == 200
+    assert "holds" not in response.json()
+
+
+def test_a_report_with_malformed_hold_figures_is_a_503(auditor_client, reports_dir):
+    newest_file(reports_dir, json.dumps({**report_build(), "holds": {"waiting": "many"}}))
+
+    response = auditor_client.get(REPORTS)
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "report_unreadable"

@@ -86,13 +86,15 @@ class AvailableBookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Book
-        fields = ["id", "title", "author", "isbn", "available_copies"]
+        fields = ["id", "title", "author", "isbn", "available_copies", "held_copies"]
 
 
 class GenreAvailabilitySerializer(serializers.Serializer):
     genre = serializers.CharField()
     available_copies = serializers.IntegerField()
     available_titles = serializers.IntegerField()
+    held_copies = serializers.IntegerField(help_text="On the hold shelf; not available.")
+    holds_waiting = serializers.IntegerField()
     books = AvailableBookSerializer(many=True)
 
 

@@ -50,3 +50,7 @@ class StatsSerializer(serializers.Serializer):
     most_borrowed_books = BookBorrowCountSerializer(many=True)
     most_active_borrowers = BorrowerCountSerializer(many=True)
     average_borrow_duration_days = serializers.FloatField(allow_null=True)
+    held_copies = serializers.IntegerField(
+        help_text="Copies on the hold shelf now (whatever the period)."
+    )
+    holds_waiting = serializers.IntegerField(help_text="Holds waiting in a queue now.")

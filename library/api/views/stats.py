@@ -39,6 +39,8 @@ class StatsView(APIView):
                     "most_borrowed_books": stats.most_borrowed_books,
                     "most_active_borrowers": stats.most_active_borrowers,
                     "average_borrow_duration_days": stats.average_borrow_duration_days,
+                    "held_copies": stats.held_copies,
+                    "holds_waiting": stats.holds_waiting,
                 }
             ).data
         )

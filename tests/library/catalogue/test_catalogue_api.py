@@ -276,3 +276,21 @@ def test_bad_author_input_is_400(librarian_client, payload):
     response = librarian_client.post("/authors/", payload, format="json")
     assert response.status_code == 400
     assert Author.objects.count() == 0
+
+
+def test_available_by_genre_never_counts_a_held_copy_and_shows_the_queue(api_client):
+    from ...factories import HoldFactory
+
+    shelf_and_hold = BookFactory(genre="Gothic", total_copies=3)
+    HoldFactory(book=shelf_and_hold, ready=True)  # 2 on the shelf, 1 on the hold shelf
+    all_out = BookFactory(genre="Gothic", total_copies=1)
+    BorrowFactory(book=all_out)
+    HoldFactory.create_batch(2, book=all_out)
+
+    (gothic,) = api_client.get("/books/available-by-genre/", {"genre": "Gothic"}).json()
+
+    assert (gothic["available_copies"], gothic["available_titles"]) == (2, 1)
+    assert (gothic["held_copies"], gothic["holds_waiting"]) == (1, 2)
+    assert [(b["id"], b["available_copies"], b["held_copies"]) for b in gothic["books"]] == [
+        (shelf_and_hold.pk, 2, 1)
+    ]

@@ -131,3 +131,16 @@ def test_available_by_genre_limit_and_genre_filter(api_client):
 @pytest.mark.parametrize("query", [{"limit": 0}, {"limit": "x"}, {"limit": 100000}])
 def test_available_by_genre_bad_limit_is_400(api_client, query):
     assert api_client.get("/books/available-by-genre/", query).status_code == 400
+
+
+def test_statistics_show_the_hold_shelf_and_the_queues(librarian_client):
+    from ...factories import HoldFactory
+
+    HoldFactory(book=BookFactory(total_copies=1), ready=True)
+    out = BookFactory(total_copies=1)
+    BorrowFactory(book=out)
+    HoldFactory.create_batch(2, book=out)
+
+    body = librarian_client.get("/stats/").json()
+
+    assert (body["held_copies"], body["holds_waiting"]) == (1, 2)
