@@ -14,6 +14,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import AUDITORS, LIBRARIANS
+from library import services
 from library.isbn import normalize_isbn
 from library.models import Author, Book, Borrow
 from library.services import copies
@@ -174,4 +175,54 @@ def demo_load() -> dict:
             }
         authors, books = catalogue_load()
         borrows = history_generate()
-        return {"loaded": True, "authors": authors, "books": books, "borrows": borrows}
+        circulation = circulation_today()
+        return {
+            "loaded": True,
+            "authors": authors,
+            "books": books,
+            "borrows": borrows,
+            **circulation,
+        }
+
+
+def circulation_today(*, seed: int = 11) -> dict:
+    """Renewed loans and holds, made through the services as they would be at the desk.
+
+    A few open loans are renewed by their patrons; on a few titles whose copies are all
+    out, patrons place holds, and one copy of some of them comes back, so its first hold
+    is ready on the hold shelf. Alice (a demo login) has a hold ready to collect.
+    """
+    rng = random.Random(seed)
+    User = get_user_model()
+    open_loans = list(Borrow.objects.open().order_by("id").values_list("id", "user_id"))
+    renewed = 0
+    for borrow_id, user_id in rng.sample(open_loans, min(8, len(open_loans))):
+        services.borrow_renew(
+            borrow_id=borrow_id, actor=User.objects.get(pk=user_id), reason="Renewed online"
+        )
+        renewed += 1
+
+    # Titles with every copy out, so a hold is what a patron can do.
+    all_out = list(Book.objects.filter(available_copies=0, held_copies=0).order_by("title")[:6])
+    patrons = list(User.objects.patrons().order_by("username"))
+    alice = User.objects.filter(username="alice").first()
+    placed = ready = 0
+    for index, book in enumerate(all_out):
+        borrowers = set(Borrow.objects.open().filter(book=book).values_list("user_id", flat=True))
+        queue = [p for p in patrons if p.pk not in borrowers]
+        rng.shuffle(queue)
+        if index == 0 and alice is not None and alice.pk not in borrowers:
+            queue = [alice] + [p for p in queue if p.pk != alice.pk]
+        for patron in queue[: 1 + index % 3]:
+            try:
+                services.hold_place(user=patron, book_id=book.pk)
+            except services.DomainError:
+                continue  # that patron is at the hold limit
+            placed += 1
+        if index % 2 == 0:
+            loan = Borrow.objects.open().filter(book=book).select_related("user").first()
+            returned = services.borrow_return(
+                borrow_id=loan.pk, actor=loan.user, reason="Returned at the desk"
+            )
+            ready += returned.trapped_hold is not None
+    return {"renewed": renewed, "holds": placed, "holds_ready": ready}

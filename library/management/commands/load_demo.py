@@ -17,7 +17,8 @@ class Command(BaseCommand):
         if outcome["loaded"]:
             self.stdout.write(
                 f"Loaded {outcome['authors']} authors, {outcome['books']} books "
-                f"and {outcome['borrows']} borrows."
+                f"and {outcome['borrows']} borrows; {outcome['renewed']} loans renewed, "
+                f"{outcome['holds']} holds placed, {outcome['holds_ready']} ready for pickup."
             )
         else:
             self.stdout.write(

@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from library.devdata.demo import DemoRefused, accounts_create, demo_load
-from library.models import Book
+from library.models import Book, Borrow, Hold
+from library.services.copies import invariants_broken
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,17 @@ def test_load_demo_runs_in_development(capsys):
     assert admin.is_superuser and admin.check_password("admin-shelfwise")
     assert Book.objects.exists()
     assert "admin-shelfwise" in capsys.readouterr().out
+
+
+def test_the_demo_library_has_renewed_loans_and_holds_in_every_state_a_desk_meets():
+    call_command("load_demo")
+
+    assert Borrow.objects.filter(renewals__gt=0).count() == 8
+    assert Hold.objects.waiting().exists()
+    assert Hold.objects.ready().filter(user__username="alice").exists()
+    # Made through the services: the copy ledger balances to the copy.
+    assert invariants_broken(strict=True) == []
+    assert Hold.history.filter(history_change_reason="Copy returned: ready for pickup").exists()
 
 
 def test_manage_py_load_demo_exits_with_the_reason_under_django_env_production(tmp_path):
