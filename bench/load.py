@@ -49,6 +49,15 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument("--books", type=int, default=5000, help="random books to borrow from")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkout of an earlier version (repeatable): its cycles run interleaved with "
+        "ours, on the same database (it must understand the current schema)",
+    )
+    parser.add_argument("--no-holds", action="store_true", help="skip the holds phase")
     args = parser.parse_args()
     common.setup()
 
@@ -74,6 +83,8 @@ def main() -> int:
             services.borrow_return(borrow_id=borrow_id, actor=patron)
         patrons.append(patron)
     tokens = [common.token_for(patron) for patron in patrons]
+    holders, hold_books = ([], []) if args.no_holds else holds_setup(args.clients)
+    holder_tokens = [common.token_for(holder) for holder in holders]
     pool = list(
         Book.objects.filter(available_copies__gt=0)
         .order_by("?")
@@ -84,20 +95,38 @@ def main() -> int:
     port = free_port()
     app = "backoffice.wsgi:application"
     server = start_gunicorn(port, args.workers, args.threads, app)
+    baselines = []  # (name, port, server, phase)
+    for number, tree in enumerate(args.baseline, start=1):
+        baseline_port = free_port()
+        server_of_tree = start_gunicorn(
+            baseline_port, args.workers, args.threads, app, cwd=tree.resolve()
+        )
+        baselines.append((f"baseline{number}", baseline_port, server_of_tree, Phase(str(tree))))
+    ceiling, cycles, refused = Phase("ceiling"), Phase("cycles"), Phase("refused")
+    holds = Phase("holds")
     try:
         wait_until_up(port)
+        for name, baseline_port, _, phase in baselines:
+            wait_until_up(baseline_port)
+            common.figure(name, phase.name, "")
         common.figure(
             "server", f"gunicorn {app} gthread workers={args.workers} threads={args.threads}", ""
         )
         common.figure("clients", args.clients, "threads")
-        ceiling, cycles, refused = Phase("ceiling"), Phase("cycles"), Phase("refused")
         for _ in range(args.rounds):
             run_phase(ceiling, port, tokens, args.seconds, ceiling_client, rng, pool)
             run_phase(cycles, port, tokens, args.seconds, cycle_client, rng, pool)
+            for _, baseline_port, _, phase in baselines:
+                run_phase(phase, baseline_port, tokens, args.seconds, cycle_client, rng, pool)
             run_phase(refused, port, tokens, args.seconds, refused_pair_client, rng, pool)
+            if holders:
+                pairs = list(zip(tokens, holder_tokens, hold_books, strict=True))
+                run_phase(holds, port, pairs, args.seconds, holds_cycle_client, rng, pool)
         worker_hwm = gunicorn_worker_hwm(server.pid)
     finally:
         stop(server)
+        for _, _, server_of_tree, _ in baselines:
+            stop(server_of_tree)
 
     ceiling_rps = ceiling.count("user") / ceiling.seconds
     cycles_per_s = cycles.count("cycle") / cycles.seconds
@@ -110,11 +139,26 @@ def main() -> int:
         common.figure(f"{kind}_p50", cycles.percentile(kind, 50), "ms")
         common.figure(f"{kind}_p99", cycles.percentile(kind, 99), "ms")
     common.figure("cycles_to_ceiling_ratio", cycles_per_s / ceiling_rps, "(target >= 0.5)")
+    for name, _, _, phase in baselines:
+        baseline_per_s = phase.count("cycle") / phase.seconds
+        common.figure(f"{name}_borrow_return_cycles", baseline_per_s, "cycles/s")
+        for kind in ("borrow", "return"):
+            common.figure(f"{name}_{kind}_p50", phase.percentile(kind, 50), "ms")
+            common.figure(f"{name}_{kind}_p99", phase.percentile(kind, 99), "ms")
+        common.figure(f"cycles_to_{name}_ratio", cycles_per_s / baseline_per_s, "")
+    if holds.seconds:
+        holds_per_s = holds.count("holds_cycle") / holds.seconds
+        common.figure("holds_cycles", holds_per_s, "cycles/s (5 requests each)")
+        for kind in ("place_hold", "trapping_return", "holder_borrow", "holds_cycle"):
+            common.figure(f"{kind}_p50", holds.percentile(kind, 50), "ms")
+            common.figure(f"{kind}_p99", holds.percentile(kind, 99), "ms")
     refused_per_s = refused.count("pair") / refused.seconds
     common.figure("refused_pairs", refused_per_s, "pairs/s")
     common.figure("refused_pairs_to_ceiling_ratio", refused_per_s / ceiling_rps, "")
     common.figure("cycles_to_refused_pairs_ratio", cycles_per_s / refused_per_s, "")
-    statuses = ceiling.statuses + cycles.statuses
+    statuses = ceiling.statuses + cycles.statuses + holds.statuses
+    for _, _, _, phase in baselines:
+        statuses += phase.statuses
     common.figure("statuses", " ".join(f"{s}={n}" for s, n in sorted(statuses.items())), "")
     server_errors = sum(n for s, n in statuses.items() if s >= 500)
     common.figure("http_5xx", server_errors, "responses")
@@ -126,7 +170,7 @@ def main() -> int:
     client_cpu = resource.getrusage(resource.RUSAGE_SELF)
     common.figure("client_cpu", client_cpu.ru_utime + client_cpu.ru_stime, "s")
 
-    left_open = Borrow.objects.open().filter(user__in=patrons).count()
+    left_open = Borrow.objects.open().filter(user__in=patrons + holders).count()
     consistent = not invariants_broken()
     common.figure("bench_loans_left_open", left_open, "loans")
     common.figure("counters_consistent", "yes" if consistent else "NO", "")
@@ -136,8 +180,11 @@ def main() -> int:
         "",
     )
     server_errors += sum(n for s, n in refused.statuses.items() if s >= 500)
-    failed = server_errors or left_open or not consistent or cycles.errors or refused.errors
-    for error in cycles.errors[:5] + ceiling.errors[:5] + refused.errors[:5]:
+    errors = cycles.errors + holds.errors + ceiling.errors + refused.errors
+    for _, _, _, phase in baselines:
+        errors += phase.errors
+    failed = server_errors or left_open or not consistent or errors
+    for error in errors[:10]:
         print(f"error: {error}", file=sys.stderr)
     return 1 if failed else 0
 
@@ -246,6 +293,73 @@ def cycle_client(phase, port, token, deadline, rng, pool) -> None:
     conn.close()
 
 
+def holds_setup(clients: int):
+    """A holder patron and a one-copy title per client, for the holds phase."""
+    from django.contrib.auth import get_user_model
+
+    from library import services
+    from library.models import Author, Book, Borrow, Hold
+
+    User = get_user_model()
+    librarian = common.bench_librarian()
+    author, _ = Author.objects.get_or_create(name="Bench Holds Author")
+    holders, books = [], []
+    for number in range(1, clients + 1):
+        holder, created = User.objects.get_or_create(
+            username=f"{common.BENCH_PATRON_PREFIX}holder-{number:02d}",
+            defaults={"email": f"bench-holder-{number}@example.org"},
+        )
+        if created:
+            holder.set_unusable_password()
+            holder.save(update_fields=["password"])
+        isbn = common.bench_isbn(900_000 + number)
+        book = Book.objects.filter(isbn=isbn).first() or services.book_create(
+            actor=librarian,
+            title=f"Bench hold title {number:02d}",
+            author=author,
+            isbn=isbn,
+            genre="Bench",
+            total_copies=1,
+        )
+        # Whatever an interrupted run left: no open hold, no open loan, the copy on the shelf.
+        for hold_id in Hold.objects.open().filter(book=book).values_list("id", flat=True):
+            services.hold_cancel(hold_id=hold_id, actor=librarian)
+        for borrow_id in Borrow.objects.open().filter(book=book).values_list("id", flat=True):
+            services.borrow_return(borrow_id=borrow_id, actor=librarian)
+        holders.append(holder)
+        books.append(book.pk)
+    return holders, books
+
+
+def holds_cycle_client(phase, port, pair, deadline, rng, pool) -> None:
+    """A patron borrows the one copy, another places a hold, the copy comes back and is
+    trapped for the hold, the holder collects it and returns it: five requests."""
+    borrower, holder, book = pair
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    steps = [
+        ("borrow", "POST", "/borrow/", borrower, {"book": book}, 201),
+        ("place_hold", "POST", "/holds/", holder, {"book": book}, 201),
+        ("trapping_return", "PUT", "/borrow/{loan}/return/", borrower, None, 200),
+        ("holder_borrow", "POST", "/borrow/", holder, {"book": book}, 201),
+        ("holder_return", "PUT", "/borrow/{loan}/return/", holder, None, 200),
+    ]
+    while time.perf_counter() < deadline:
+        total, loan = 0.0, None
+        for kind, method, path, token, body, expected in steps:
+            status, data, seconds = request(conn, method, path.format(loan=loan), token, body)
+            phase.status(status)
+            if status != expected:
+                phase.errors.append(f"{kind}: {method} {path} -> {status} {data[:200]!r}")
+                conn.close()
+                return
+            phase.record(kind, seconds)
+            total += seconds
+            if kind in ("borrow", "holder_borrow"):
+                loan = json.loads(data)["id"]
+        phase.record("holds_cycle", total)
+    conn.close()
+
+
 def refused_pair_client(phase, port, token, deadline, rng, pool) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     while time.perf_counter() < deadline:
@@ -273,7 +387,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, threads: int, app: str) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, threads: int, app: str, *, cwd: Path = common.ROOT
+) -> subprocess.Popen:
     log = Path(os.environ.get("BENCH_GUNICORN_LOG", "/tmp/shelfwise-bench-gunicorn.log"))
     return subprocess.Popen(
         [
@@ -292,7 +408,7 @@ def start_gunicorn(port: int, workers: int, threads: int, app: str) -> subproces
             "--error-logfile",
             str(log),
         ],
-        cwd=common.ROOT,
+        cwd=cwd,
         env=os.environ.copy(),
         start_new_session=True,
     )

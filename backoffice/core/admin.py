@@ -234,3 +234,75 @@ class NoAddOrChangeMixin:
 class ReadOnlyAdminMixin(NoAddOrChangeMixin):
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _DryRunRollback(Exception):
+    """Raised to roll back a service call made only to check a form."""
+
+
+class ServiceCheckedAddForm(forms.ModelForm):
+    """An add form checked by the service that will save it, in a rolled-back dry run.
+
+    ``service_call(cleaned)`` makes the real call (lend, place a hold); it takes its locks
+    and applies every rule as the save will, inside a savepoint that is always rolled back,
+    so the refusal appears on the form, worded for ``actor`` (the member of staff), instead
+    of after the save. ``error_fields`` maps refusal classes to the field they belong to.
+    """
+
+    actor = None  # set per request by EventRecordAdminMixin
+    error_fields: dict = {}
+
+    def service_call(self, cleaned: dict) -> None:
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(cleaned.get(name) is None for name in self._meta.fields):
+            return cleaned
+        try:
+            with transaction.atomic():
+                self.service_call(cleaned)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        except DomainError as error:
+            field = next(
+                (name for kind, name in self.error_fields.items() if isinstance(error, kind)),
+                None,
+            )
+            raise ValidationError({field: error.detail} if field else error.detail) from None
+        return cleaned
+
+
+class EventRecordAdminMixin:
+    """Rows that record what happened (a loan, a hold): made through a service from the
+    ``add_form`` (a ``ServiceCheckedAddForm``); once saved, every field is read-only, there
+    is no save button and no delete. Their state changes through the admin's actions."""
+
+    add_form = None
+    change_fields: list[str] = []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kwargs["form"] = self.add_form
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def get_fields(self, request, obj=None):
+        return list(self.add_form._meta.fields) if obj is None else self.change_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.change_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -1,9 +1,6 @@
 """Loans in the back office: the list with its filters, lending at the desk, returns."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
@@ -11,8 +8,10 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from backoffice.core.admin import (
+    EventRecordAdminMixin,
     LocalisedRangeDateTimeFilter,
     ReadOnlyHistoryAdmin,
+    ServiceCheckedAddForm,
     ServiceWriteMixin,
     StaffImportExportMixin,
     refused,
@@ -60,41 +59,30 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _DryRunRollback(Exception):
-    """Raised to roll back a service call made only to validate a form."""
+class BorrowAddForm(ServiceCheckedAddForm):
+    """Lending at the desk: the borrow service's own checks run first, in a dry run."""
 
-
-class BorrowAddForm(forms.ModelForm):
-    """Lending at the desk: the service's own checks run first, in a rolled-back dry run."""
+    error_fields = {services.BorrowerNotAllowed: "user"}
 
     class Meta:
         model = Borrow
         fields = ["user", "book"]
         labels = {"user": _("Patron")}
 
-    def clean(self):
-        cleaned = super().clean()
-        user, book = cleaned.get("user"), cleaned.get("book")
-        if user is None or book is None:
-            return cleaned
-        try:
-            # The service takes its locks and checks the limits as the real save will;
-            # the savepoint is rolled back whatever happens.
-            with transaction.atomic():
-                services.borrow_create_for_patron(user=user, book_id=book.pk, actor=user)
-                raise _DryRunRollback
-        except _DryRunRollback:
-            pass
-        except services.BorrowerNotAllowed as error:
-            raise ValidationError({"user": error.detail}) from None
-        except DomainError as error:
-            raise ValidationError(error.detail) from None
-        return cleaned
+    def service_call(self, cleaned):
+        services.borrow_create(
+            user=cleaned["user"], book_id=cleaned["book"].pk, actor=self.actor or cleaned["user"]
+        )
 
 
 @admin.register(Borrow)
 class BorrowAdmin(
-    ServiceWriteMixin, ReadOnlyHistoryAdmin, StaffImportExportMixin, ExportMixin, ModelAdmin
+    EventRecordAdminMixin,
+    ServiceWriteMixin,
+    ReadOnlyHistoryAdmin,
+    StaffImportExportMixin,
+    ExportMixin,
+    ModelAdmin,
 ):
     resource_classes = [BorrowResource]
     list_display = [
@@ -129,30 +117,6 @@ class BorrowAdmin(
         "renewals",
         "status",
     ]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return ["user", "book"] if obj is None else self.change_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        # A loan's dates are the record of what happened: returns go through the action.
-        return [] if obj is None else self.change_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
 
     @display(description=_("Book"), ordering="book__title")
     def book_title(self, borrow):

@@ -4,10 +4,7 @@ Every write goes through ``library.services`` (placing, cancelling), so the admi
 rules the API keeps; auditors see the same pages with nothing to press.
 """
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +14,10 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import action, display
 
 from backoffice.core.admin import (
+    EventRecordAdminMixin,
     ReadOnlyAdminMixin,
     ReadOnlyHistoryAdmin,
+    ServiceCheckedAddForm,
     ServiceWriteMixin,
     refused,
     when,
@@ -36,42 +35,24 @@ STATUS_LABELS = {
 }
 
 
-class _DryRunRollback(Exception):
-    """Raised to roll back a service call made only to validate a form."""
+class HoldAddForm(ServiceCheckedAddForm):
+    """A hold placed for a patron: the hold service's checks run first, in a dry run."""
 
-
-class HoldAddForm(forms.ModelForm):
-    """A hold placed for a patron: the service's checks run first, in a rolled-back dry run."""
+    error_fields = {services.BorrowerNotAllowed: "user"}
 
     class Meta:
         model = Hold
         fields = ["user", "book"]
         labels = {"user": _("Patron")}
 
-    def __init__(self, *args, actor=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.actor = actor
-
-    def clean(self):
-        cleaned = super().clean()
-        user, book = cleaned.get("user"), cleaned.get("book")
-        if user is None or book is None:
-            return cleaned
-        try:
-            with transaction.atomic():
-                services.hold_place(user=user, book_id=book.pk, actor=self.actor or user)
-                raise _DryRunRollback
-        except _DryRunRollback:
-            pass
-        except services.BorrowerNotAllowed as error:
-            raise ValidationError({"user": error.detail}) from None
-        except DomainError as error:
-            raise ValidationError(error.detail) from None
-        return cleaned
+    def service_call(self, cleaned):
+        services.hold_place(
+            user=cleaned["user"], book_id=cleaned["book"].pk, actor=self.actor or cleaned["user"]
+        )
 
 
 @admin.register(Hold)
-class HoldAdmin(ServiceWriteMixin, ReadOnlyHistoryAdmin, ModelAdmin):
+class HoldAdmin(EventRecordAdminMixin, ServiceWriteMixin, ReadOnlyHistoryAdmin, ModelAdmin):
     list_display = [
         "book_title",
         "patron",
@@ -107,37 +88,6 @@ class HoldAdmin(ServiceWriteMixin, ReadOnlyHistoryAdmin, ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_position=selectors.queue_position())
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = self.add_form
-            form = super().get_form(request, obj, change=change, **kwargs)
-
-            class ActorForm(form):
-                def __init__(self, *args, **form_kwargs):
-                    super().__init__(*args, actor=request.user, **form_kwargs)
-
-            return ActorForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return ["user", "book"] if obj is None else self.change_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        # A hold's states are the record of what happened: they change through the actions.
-        return [] if obj is None else self.change_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:  # every field is read-only on a saved hold

@@ -24,6 +24,7 @@ loans and ready holds, stating the same invariants in one UPDATE.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -53,6 +54,46 @@ def copy_take_from_shelf(book_id: int) -> bool:
             available_copies=F("available_copies") - 1
         )
     )
+
+
+def copy_return(*, book_id: int, now: datetime, actor, reason: str) -> Hold | None:
+    """A returned copy: to the first waiting hold of the title, else to the shelf.
+
+    The copy goes on the shelf first, in one UPDATE that takes the book's row lock and
+    says how many copies the shelf now holds. More than one means the shelf was not
+    empty, and by the ledger no hold waits beside a copy on the shelf: done, in one
+    statement, as a return was before holds. Otherwise the queue is read under that lock
+    (a hold placed before it is visible now; one placed after waits for us), and the
+    first waiting hold, if any, gets the copy. Returns that hold.
+    """
+    shelf = _update_returning(
+        "UPDATE library_book SET available_copies = available_copies + 1 "
+        "WHERE id = %s RETURNING available_copies",
+        [book_id],
+    )
+    if shelf is None or shelf > 1:
+        return None
+    following = (
+        Hold.objects.queue(book_id)
+        .select_related("user", "book")
+        .select_for_update(of=("self",))
+        .first()
+    )
+    if following is None:
+        return None
+    Book.objects.filter(pk=book_id).update(
+        available_copies=F("available_copies") - 1, held_copies=F("held_copies") + 1
+    )
+    _hold_make_ready(following, now=now, actor=actor, reason=reason)
+    return following
+
+
+def _update_returning(sql: str, params: list) -> int | None:
+    # Raw SQL for RETURNING, which the ORM's update() lacks (PostgreSQL, SQLite >= 3.35).
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def copy_take_held(*, hold: Hold, borrow: Borrow, now: datetime, actor) -> None:

@@ -21,7 +21,7 @@ from library.models import Book, Borrow, Hold
 from . import copies
 from .catalogue import BookNotFound
 from .history import record_actor
-from .loans import BorrowerNotAllowed, patron_for, patron_name
+from .loans import BorrowerNotAllowed, WordedForWhoAsks, patron_for
 
 logger = logging.getLogger(__name__)
 
@@ -31,37 +31,22 @@ class CopiesAvailable(DomainError):
     default_detail = "A copy of this book is on the shelf: borrow it instead of placing a hold."
 
 
-class AlreadyBorrowedNoHold(DomainError):
+class AlreadyBorrowedNoHold(WordedForWhoAsks):
     code = "already_borrowed"
-
-    def __init__(self, patron=None, *, for_staff: bool = False):
-        if for_staff and patron is not None:
-            detail = f"{patron_name(patron)} has this book on loan; no hold is needed."
-        else:
-            detail = "You have this book on loan; no hold is needed."
-        super().__init__(detail)
+    patron_text = "You have this book on loan; no hold is needed."
+    staff_text = "{name} has this book on loan; no hold is needed."
 
 
-class AlreadyOnHold(DomainError):
+class AlreadyOnHold(WordedForWhoAsks):
     code = "already_on_hold"
-
-    def __init__(self, patron=None, *, for_staff: bool = False):
-        if for_staff and patron is not None:
-            detail = f"{patron_name(patron)} already has a hold on this book."
-        else:
-            detail = "You already have a hold on this book."
-        super().__init__(detail)
+    patron_text = "You already have a hold on this book."
+    staff_text = "{name} already has a hold on this book."
 
 
-class HoldLimitReached(DomainError):
+class HoldLimitReached(WordedForWhoAsks):
     code = "hold_limit_reached"
-
-    def __init__(self, limit: int, patron=None, *, for_staff: bool = False):
-        if for_staff and patron is not None:
-            detail = f"{patron_name(patron)} already has {limit} open holds, the most allowed."
-        else:
-            detail = f"You have {limit} open holds, the most allowed; cancel one first."
-        super().__init__(detail)
+    patron_text = "You have {limit} open holds, the most allowed; cancel one first."
+    staff_text = "{name} already has {limit} open holds, the most allowed."
 
 
 class HoldClosed(DomainError):
@@ -99,7 +84,7 @@ def hold_place(*, user, book_id: int, actor=None, reason: str = "") -> Hold:
         if book.available_copies > 0:
             raise CopiesAvailable()
         if len(open_holds) >= settings.MAX_OPEN_HOLDS:
-            raise HoldLimitReached(settings.MAX_OPEN_HOLDS, user, for_staff=for_staff)
+            raise HoldLimitReached(user, for_staff=for_staff, limit=settings.MAX_OPEN_HOLDS)
         hold = Hold(user=user, book_id=book_id, placed_at=timezone.now())
         record_actor(hold, actor, reason)
         try:

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from accounts.roles import can_borrow, can_return_any_loan, is_librarian
 from backoffice.core.errors import DomainError, NotFound
 from library.models import Book, Borrow, Hold
+from library.selectors.sql import single_row
 
 from . import copies
 from .catalogue import BookNotFound
@@ -38,26 +39,32 @@ class NoCopiesAvailable(DomainError):
         )
 
 
-class AlreadyBorrowed(DomainError):
+class WordedForWhoAsks(DomainError):
+    """A refusal worded for whoever asked: the patron ("You have …") or the member of staff
+    acting for them ("Alice Smith already has …"). ``{name}`` is the patron's name; other
+    fields come from the keyword arguments."""
+
+    patron_text = ""
+    staff_text = ""
+
+    def __init__(self, patron=None, *, for_staff: bool = False, **values):
+        if for_staff and patron is not None:
+            detail = self.staff_text.format(name=patron_name(patron), **values)
+        else:
+            detail = self.patron_text.format(**values)
+        super().__init__(detail)
+
+
+class AlreadyBorrowed(WordedForWhoAsks):
     code = "already_borrowed"
-
-    def __init__(self, patron=None, *, for_staff: bool = False):
-        if for_staff and patron is not None:
-            detail = f"{patron_name(patron)} already has this book on loan."
-        else:
-            detail = "You already have this book on loan; return it before borrowing it again."
-        super().__init__(detail)
+    patron_text = "You already have this book on loan; return it before borrowing it again."
+    staff_text = "{name} already has this book on loan."
 
 
-class LoanLimitReached(DomainError):
+class LoanLimitReached(WordedForWhoAsks):
     code = "loan_limit_reached"
-
-    def __init__(self, limit: int, patron=None, *, for_staff: bool = False):
-        if for_staff and patron is not None:
-            detail = f"{patron_name(patron)} already has {limit} books on loan, the most allowed."
-        else:
-            detail = f"You have {limit} books on loan, the most allowed; return one first."
-        super().__init__(detail)
+    patron_text = "You have {limit} books on loan, the most allowed; return one first."
+    staff_text = "{name} already has {limit} books on loan, the most allowed."
 
 
 class BorrowerNotAllowed(DomainError):
@@ -137,15 +144,23 @@ def borrow_create(*, user, book_id: int, actor=None, reason: str = "") -> Borrow
         # Locking the patron's row serialises one patron's borrows, so two parallel
         # requests cannot both pass the loan-limit and already-borrowed checks.
         get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk").first()
+        # The patron's loans and their hold on this title, in one round trip.
+        their_hold = Hold.objects.open().filter(user_id=user.pk, book_id=book_id)
         loans = (
-            Borrow.objects.open()
-            .filter(user_id=user.pk)
-            .aggregate(open=Count("id"), of_this_book=Count("id", filter=Q(book_id=book_id)))
+            single_row(Borrow.objects.open().filter(user_id=user.pk))
+            .annotate(
+                open=Count("*"),
+                of_this_book=Count("id", filter=Q(book_id=book_id)),
+                hold_id=Subquery(their_hold.values("pk")[:1]),
+                hold_status=Subquery(their_hold.values("status")[:1]),
+            )
+            .values("open", "of_this_book", "hold_id", "hold_status")
+            .get()
         )
         if loans["of_this_book"]:
             raise AlreadyBorrowed(user, for_staff=for_staff)
         if loans["open"] >= settings.MAX_OPEN_BORROWS:
-            raise LoanLimitReached(settings.MAX_OPEN_BORROWS, user, for_staff=for_staff)
+            raise LoanLimitReached(user, for_staff=for_staff, limit=settings.MAX_OPEN_BORROWS)
 
         now = timezone.now()
         borrow = Borrow(
@@ -154,15 +169,14 @@ def borrow_create(*, user, book_id: int, actor=None, reason: str = "") -> Borrow
             borrow_date=now,
             due_date=now + timedelta(days=settings.LOAN_PERIOD_DAYS),
         )
-        hold = Hold.objects.open().filter(user_id=user.pk, book_id=book_id).first()
-        if hold is not None and hold.status == Hold.Status.READY:
-            _borrow_held_copy(borrow, hold, now=now, actor=actor, reason=reason)
+        if loans["hold_status"] == Hold.Status.READY:
+            _borrow_held_copy(borrow, loans["hold_id"], now=now, actor=actor, reason=reason)
         else:
             _borrow_from_shelf(borrow, actor=actor, reason=reason)
-            if hold is not None:
+            if loans["hold_id"] is not None:
                 # A patron who had a hold waiting takes a copy from the shelf (staff put
                 # one back): the hold has done its work.
-                _fulfil_waiting_hold(hold, borrow, now=now, actor=actor)
+                _fulfil_waiting_hold(loans["hold_id"], borrow, now=now, actor=actor)
         # Title, author and genre for the caller's answer, read once here.
         borrow.book = Book.objects.select_related("author").get(pk=book_id)
     return borrow
@@ -177,11 +191,11 @@ def _borrow_from_shelf(borrow: Borrow, *, actor, reason: str) -> None:
     _borrow_save(borrow, actor, reason)
 
 
-def _borrow_held_copy(borrow: Borrow, hold: Hold, *, now, actor, reason: str) -> None:
+def _borrow_held_copy(borrow: Borrow, hold_id: int, *, now, actor, reason: str) -> None:
     # Under the book's lock the hold is either still ready (and its copy ours) or was just
     # closed by the expiry job or a cancellation, whose copy went on to someone else.
-    copies.book_lock(hold.book_id)
-    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    copies.book_lock(borrow.book_id)
+    hold = Hold.objects.select_for_update().get(pk=hold_id)
     if hold.status != Hold.Status.READY:
         _borrow_from_shelf(borrow, actor=actor, reason=reason)
         return
@@ -189,9 +203,9 @@ def _borrow_held_copy(borrow: Borrow, hold: Hold, *, now, actor, reason: str) ->
     copies.copy_take_held(hold=hold, borrow=borrow, now=now, actor=actor)
 
 
-def _fulfil_waiting_hold(hold: Hold, borrow: Borrow, *, now, actor) -> None:
-    copies.book_lock(hold.book_id)
-    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+def _fulfil_waiting_hold(hold_id: int, borrow: Borrow, *, now, actor) -> None:
+    copies.book_lock(borrow.book_id)
+    hold = Hold.objects.select_for_update().get(pk=hold_id)
     if hold.status == Hold.Status.WAITING:
         copies.hold_close(
             hold, Hold.Status.FULFILLED, now=now, actor=actor, reason="Borrowed", borrow=borrow
@@ -201,8 +215,9 @@ def _fulfil_waiting_hold(hold: Hold, borrow: Borrow, *, now, actor) -> None:
 def _borrow_save(borrow: Borrow, actor, reason: str) -> None:
     record_actor(borrow, actor, reason)
     try:
-        with transaction.atomic():
-            borrow.save()
+        # No savepoint of its own (two round trips saved): a failed insert is never
+        # recovered from, the caller's transaction is rolled back as a whole.
+        borrow.save()
     except IntegrityError:
         # The partial unique index caught a parallel borrow of the same book. Raising out
         # of the caller's atomic block rolls back the copy taken with everything else.
@@ -253,11 +268,9 @@ def borrow_return(*, borrow_id: int, actor, reason: str = "") -> Borrow:
         borrow.return_date = max(now, borrow.borrow_date)
         record_actor(borrow, actor, reason)
         borrow.save(update_fields=["return_date"])
-        copies.book_lock(borrow.book_id)
-        trapped = copies.copies_release(
+        borrow.trapped_hold = copies.copy_return(
             book_id=borrow.book_id, now=now, actor=actor, reason="Copy returned: ready for pickup"
         )
-    borrow.trapped_hold = trapped[0] if trapped else None
     return borrow
 
 
