@@ -113,11 +113,14 @@ def main() -> int:
             "server", f"gunicorn {app} gthread workers={args.workers} threads={args.threads}", ""
         )
         common.figure("clients", args.clients, "threads")
-        for _ in range(args.rounds):
+        cycle_phases = [(port, cycles)] + [(p, phase) for _, p, _, phase in baselines]
+        for round_number in range(args.rounds):
             run_phase(ceiling, port, tokens, args.seconds, ceiling_client, rng, pool)
-            run_phase(cycles, port, tokens, args.seconds, cycle_client, rng, pool)
-            for _, baseline_port, _, phase in baselines:
-                run_phase(phase, baseline_port, tokens, args.seconds, cycle_client, rng, pool)
+            # Each round starts the cycle phases with another version, so whatever the
+            # order does (a warmer cache, a vacuum under way) falls on each of them alike.
+            shift = round_number % len(cycle_phases)
+            for phase_port, phase in cycle_phases[shift:] + cycle_phases[:shift]:
+                run_phase(phase, phase_port, tokens, args.seconds, cycle_client, rng, pool)
             run_phase(refused, port, tokens, args.seconds, refused_pair_client, rng, pool)
             if holders:
                 pairs = list(zip(tokens, holder_tokens, hold_books, strict=True))

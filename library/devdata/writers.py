@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection
@@ -64,14 +65,12 @@ def writer_for(conn):
 
 
 def _library_tables() -> list[str]:
-    """Borrows, books, authors and their simple-history tables."""
-    tables = []
-    for model in (Borrow, Book, Author):
-        tables.append(model._meta.db_table)
-        history = getattr(model, "history", None)
-        if history is not None:
-            tables.append(history.model._meta.db_table)
-    return tables
+    """Every table of the library app (books, loans, holds and their history).
+
+    Taken from the app registry, so a model added later is wiped too: a forgotten table
+    that references a flushed one would make TRUNCATE refuse on PostgreSQL.
+    """
+    return [model._meta.db_table for model in apps.get_app_config("library").get_models()]
 
 
 def truncate_generated(writer) -> int:
