@@ -54,6 +54,9 @@ def main() -> None:
     staff_session = Client()
     staff_session.force_login(librarian)
 
+    from library.models import Author
+
+    surname = Author.objects.order_by("id").values_list("name", flat=True).first().split()[-1]
     today = timezone.localdate()
     year_ago = today - timedelta(days=364)
     pages = [
@@ -63,6 +66,12 @@ def main() -> None:
         ("admin_dashboard", staff_session, "/admin/"),
         ("admin_dashboard_computed", staff_session, "/admin/"),
         ("admin_book_changelist", staff_session, "/admin/library/book/"),
+        # Catalogue search: a common title word, a rare one, an author's surname, ISBN digits.
+        ("search_common_word", anonymous, "/books/?search=island"),
+        ("search_rare_word", anonymous, "/books/?search=zanzibar"),
+        ("search_author_surname", anonymous, f"/books/?search={surname}"),
+        ("search_isbn_digits", anonymous, "/books/?search=9781234"),
+        ("admin_book_search", staff_session, "/admin/library/book/?q=island"),
         ("admin_borrow_changelist", staff_session, "/admin/library/borrow/"),
     ]
     for name, client, path in pages:

@@ -40,6 +40,18 @@ from pathlib import Path
 import common
 
 
+def book_updates() -> tuple[int, int]:
+    """Updates of library_book so far, and how many were HOT (no index touched)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+            ["library_book"],
+        )
+        return cursor.fetchone()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=16)
@@ -90,6 +102,7 @@ def main() -> int:
         .order_by("?")
         .values_list("id", flat=True)[: args.books]
     )
+    updates_before = book_updates()
     close_old_connections()
 
     port = free_port()
@@ -172,6 +185,13 @@ def main() -> int:
         common.figure("gunicorn_worker_peak_rss_max", max(worker_hwm.values()) / 1024, "MiB")
     client_cpu = resource.getrusage(resource.RUSAGE_SELF)
     common.figure("client_cpu", client_cpu.ru_utime + client_cpu.ru_stime, "s")
+
+    time.sleep(1.5)  # backends flush their table statistics about once a second
+    updates, hot = (
+        after - before for after, before in zip(book_updates(), updates_before, strict=True)
+    )
+    common.figure("book_counter_updates", updates, "row updates")
+    common.figure("book_hot_update_ratio", hot / updates if updates else 0.0, "(HOT / all)")
 
     left_open = Borrow.objects.open().filter(user__in=patrons + holders).count()
     consistent = not invariants_broken()

@@ -1,4 +1,5 @@
 import django_filters
+from rest_framework.filters import SearchFilter
 
 from backoffice.core.filters import (
     IdFilter,
@@ -7,6 +8,16 @@ from backoffice.core.filters import (
     StrictFilterSet,
 )
 from library.models import Book, Borrow, Hold
+from library.selectors import books_matching
+
+
+class BookSearchFilter(SearchFilter):
+    """``?search=``: DRF's terms (every word must match), matched by the catalogue's
+    index-friendly selector rather than an OR across the author join."""
+
+    def filter_queryset(self, request, queryset, view):
+        words = self.get_search_terms(request)
+        return books_matching(queryset, words) if words else queryset
 
 
 class BookFilter(StrictFilterSet):

@@ -1,14 +1,16 @@
 """Authors and books: the catalogue, read by anyone, written by librarians."""
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from backoffice.core.api import JsonApiMixin
 from library import selectors, services
-from library.api.filters import BookFilter
+from library.api.filters import BookFilter, BookSearchFilter
 from library.api.permissions import CatalogueReadOrLibrarianWrite
 from library.api.serializers import (
     AuthorSerializer,
@@ -47,6 +49,7 @@ class BookViewSet(JsonApiMixin, viewsets.ModelViewSet):
     serializer_class = BookSerializer
     permission_classes = [CatalogueReadOrLibrarianWrite]
     filterset_class = BookFilter
+    filter_backends = [DjangoFilterBackend, BookSearchFilter, OrderingFilter]
     search_fields = ["title", "isbn", "author__name"]
     ordering_fields = [
         "title",
