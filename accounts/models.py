@@ -2,7 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Lower
-from simple_history.models import HistoricalRecords
+
+from backoffice.core.history import HistoricalRecords
 
 USERNAME_TAKEN = "A user with that username already exists (usernames ignore case)."
 

@@ -5,6 +5,8 @@ from django.contrib.auth import authenticate, get_user_model
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from backoffice.core.serializers import ModelSerializer
+
 CREDENTIALS_REFUSED = "Unable to log in with provided credentials."
 
 
@@ -61,7 +63,7 @@ class IssuedTokenSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(read_only=True)
 
 
-class UserDetailsSerializer(serializers.ModelSerializer):
+class UserDetailsSerializer(ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email", "first_name", "last_name", "is_staff"]

@@ -2,8 +2,8 @@
 
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
+from backoffice.core.history import HistoricalRecords
 from library.isbn import validate_isbn13
 
 

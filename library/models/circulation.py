@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
+
+from backoffice.core.history import HistoricalRecords
 
 from .catalogue import Book
 

@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from backoffice.core.history import HistoricalRecords
 
 from .catalogue import Book
 from .circulation import Borrow

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from backoffice.core.serializers import (
     IdField,
+    ModelSerializer,
     QueryIntegerField,
     StrictCharField,
     StrictModelSerializer,
@@ -21,7 +22,7 @@ class AuthorSerializer(StrictModelSerializer):
         fields = ["id", "name", "bio", "birthdate", "nationality", "book_count"]
 
 
-class AuthorSummarySerializer(serializers.ModelSerializer):
+class AuthorSummarySerializer(ModelSerializer):
     class Meta:
         model = Author
         fields = ["id", "name"]
@@ -81,7 +82,7 @@ class BookSerializer(StrictModelSerializer):
         return value
 
 
-class AvailableBookSerializer(serializers.ModelSerializer):
+class AvailableBookSerializer(ModelSerializer):
     author = AuthorSummarySerializer(read_only=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from backoffice.core.serializers import IdField, StrictInputMixin
+from backoffice.core.serializers import IdField, ModelSerializer, StrictInputMixin
 from library import selectors
 from library.models import Hold
 
@@ -27,7 +27,7 @@ class HoldBookSerializer(serializers.Serializer):
     author = AuthorSummarySerializer()
 
 
-class HoldSerializer(serializers.ModelSerializer):
+class HoldSerializer(ModelSerializer):
     book = HoldBookSerializer(read_only=True)
     patron = serializers.CharField(source="user.username", read_only=True)
     position = serializers.SerializerMethodField(

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from backoffice.core.serializers import QueryDateField, QueryIntegerField
+from backoffice.core.serializers import ModelSerializer, QueryDateField, QueryIntegerField
 from library.models import Book
 
 from .catalogue import AuthorSummarySerializer
@@ -28,7 +28,7 @@ class StatsQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class BookBorrowCountSerializer(serializers.ModelSerializer):
+class BookBorrowCountSerializer(ModelSerializer):
     author = AuthorSummarySerializer(read_only=True)
     borrow_count = serializers.IntegerField()
 
