@@ -6,6 +6,8 @@ Unless set, the environment is completed to production mode with HTTPS redirects
 (the benchmark speaks plain HTTP on 127.0.0.1) and DEBUG off.
 """
 
+import http.client
+import json
 import os
 import re
 import statistics
@@ -111,3 +113,24 @@ def psql_seconds(sql: str) -> float:
         check=True,
     ).stdout
     return sum(float(ms) for ms in re.findall(r"^Time: ([\d.]+) ms", output, re.M)) / 1000
+
+
+def request(conn, method, path, token, body=None):
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    started = time.perf_counter()
+    try:
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+    except (http.client.HTTPException, OSError):
+        # The server closed a kept-alive connection: reconnect once.
+        conn.close()
+        started = time.perf_counter()
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+    return response.status, data, time.perf_counter() - started

@@ -38,6 +38,9 @@ from collections import Counter
 from pathlib import Path
 
 import common
+import comparison
+import holds_phase
+from common import request
 
 
 def book_updates() -> tuple[int, int]:
@@ -70,6 +73,11 @@ def main() -> int:
         "ours, on the same database (it must understand the current schema)",
     )
     parser.add_argument("--no-holds", action="store_true", help="skip the holds phase")
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the minimal app of bench/reference/ and pgbench",
+    )
     args = parser.parse_args()
     common.setup()
 
@@ -95,13 +103,17 @@ def main() -> int:
             services.borrow_return(borrow_id=borrow_id, actor=patron)
         patrons.append(patron)
     tokens = [common.token_for(patron) for patron in patrons]
-    holders, hold_books = ([], []) if args.no_holds else holds_setup(args.clients)
+    holders, hold_books = ([], []) if args.no_holds else holds_phase.holds_setup(args.clients)
     holder_tokens = [common.token_for(holder) for holder in holders]
     pool = list(
         Book.objects.filter(available_copies__gt=0)
         .order_by("?")
         .values_list("id", flat=True)[: args.books]
     )
+    pgbench = None
+    if not args.no_reference:
+        comparison.pgbench_pool_create(pool)
+        pgbench = comparison.PgbenchPhase(args.clients, len(pool))
     updates_before = book_updates()
     close_old_connections()
 
@@ -115,10 +127,23 @@ def main() -> int:
             baseline_port, args.workers, args.threads, app, cwd=tree.resolve()
         )
         baselines.append((f"baseline{number}", baseline_port, server_of_tree, Phase(str(tree))))
+    reference_cycles, reference_hello = Phase("reference_cycles"), Phase("reference_hello")
+    reference = None
+    if pgbench:
+        reference_port = free_port()
+        reference = start_gunicorn(
+            reference_port,
+            args.workers,
+            args.threads,
+            "app:application",
+            cwd=comparison.REFERENCE_DIR,
+        )
     ceiling, cycles, refused = Phase("ceiling"), Phase("cycles"), Phase("refused")
     holds = Phase("holds")
     try:
         wait_until_up(port)
+        if reference:
+            wait_until_up(reference_port)
         for name, baseline_port, _, phase in baselines:
             wait_until_up(baseline_port)
             common.figure(name, phase.name, "")
@@ -126,23 +151,49 @@ def main() -> int:
             "server", f"gunicorn {app} gthread workers={args.workers} threads={args.threads}", ""
         )
         common.figure("clients", args.clients, "threads")
-        cycle_phases = [(port, cycles)] + [(p, phase) for _, p, _, phase in baselines]
+
+        def cycles_of(phase, phase_port, client=cycle_client):
+            return lambda: run_phase(phase, phase_port, tokens, args.seconds, client, rng, pool)
+
+        cycle_phases = [cycles_of(cycles, port)]
+        cycle_phases += [cycles_of(phase, p) for _, p, _, phase in baselines]
+        if reference:
+            cycle_phases.append(
+                cycles_of(reference_cycles, reference_port, comparison.reference_cycle_client)
+            )
+            cycle_phases.append(lambda: pgbench.run(args.seconds))
         for round_number in range(args.rounds):
             run_phase(ceiling, port, tokens, args.seconds, ceiling_client, rng, pool)
+            if reference:
+                run_phase(
+                    reference_hello,
+                    reference_port,
+                    tokens,
+                    args.seconds,
+                    comparison.reference_hello_client,
+                    rng,
+                    pool,
+                )
             # Each round starts the cycle phases with another version, so whatever the
             # order does (a warmer cache, a vacuum under way) falls on each of them alike.
             shift = round_number % len(cycle_phases)
-            for phase_port, phase in cycle_phases[shift:] + cycle_phases[:shift]:
-                run_phase(phase, phase_port, tokens, args.seconds, cycle_client, rng, pool)
+            for run_cycles in cycle_phases[shift:] + cycle_phases[:shift]:
+                run_cycles()
             run_phase(refused, port, tokens, args.seconds, refused_pair_client, rng, pool)
             if holders:
                 pairs = list(zip(tokens, holder_tokens, hold_books, strict=True))
-                run_phase(holds, port, pairs, args.seconds, holds_cycle_client, rng, pool)
+                run_phase(
+                    holds, port, pairs, args.seconds, holds_phase.holds_cycle_client, rng, pool
+                )
         worker_hwm = gunicorn_worker_hwm(server.pid)
     finally:
         stop(server)
         for _, _, server_of_tree, _ in baselines:
             stop(server_of_tree)
+        if reference:
+            stop(reference)
+        if pgbench:
+            comparison.pgbench_pool_drop()
 
     ceiling_rps = ceiling.count("user") / ceiling.seconds
     cycles_per_s = cycles.count("cycle") / cycles.seconds
@@ -162,6 +213,8 @@ def main() -> int:
             common.figure(f"{name}_{kind}_p50", phase.percentile(kind, 50), "ms")
             common.figure(f"{name}_{kind}_p99", phase.percentile(kind, 99), "ms")
         common.figure(f"cycles_to_{name}_ratio", cycles_per_s / baseline_per_s, "")
+    if reference:
+        comparison.report(cycles_per_s, ceiling_rps, reference_cycles, reference_hello, pgbench)
     if holds.seconds:
         holds_per_s = holds.count("holds_cycle") / holds.seconds
         common.figure("holds_cycles", holds_per_s, "cycles/s (5 requests each)")
@@ -173,6 +226,7 @@ def main() -> int:
     common.figure("refused_pairs_to_ceiling_ratio", refused_per_s / ceiling_rps, "")
     common.figure("cycles_to_refused_pairs_ratio", cycles_per_s / refused_per_s, "")
     statuses = ceiling.statuses + cycles.statuses + holds.statuses
+    statuses += reference_cycles.statuses + reference_hello.statuses
     for _, _, _, phase in baselines:
         statuses += phase.statuses
     common.figure("statuses", " ".join(f"{s}={n}" for s, n in sorted(statuses.items())), "")
@@ -204,6 +258,7 @@ def main() -> int:
     )
     server_errors += sum(n for s, n in refused.statuses.items() if s >= 500)
     errors = cycles.errors + holds.errors + ceiling.errors + refused.errors
+    errors += reference_cycles.errors + reference_hello.errors + (pgbench.errors if pgbench else [])
     for _, _, _, phase in baselines:
         errors += phase.errors
     failed = server_errors or left_open or not consistent or errors
@@ -260,27 +315,6 @@ def run_phase(phase, port, tokens, seconds, client, rng, pool) -> None:
     phase.seconds += time.perf_counter() - started
 
 
-def request(conn, method, path, token, body=None):
-    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
-    payload = None
-    if body is not None:
-        payload = json.dumps(body)
-        headers["Content-Type"] = "application/json"
-    started = time.perf_counter()
-    try:
-        conn.request(method, path, body=payload, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-    except (http.client.HTTPException, OSError):
-        # The server closed a kept-alive connection: reconnect once.
-        conn.close()
-        started = time.perf_counter()
-        conn.request(method, path, body=payload, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-    return response.status, data, time.perf_counter() - started
-
-
 def ceiling_client(phase, port, token, deadline, rng, pool) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     while time.perf_counter() < deadline:
@@ -313,73 +347,6 @@ def cycle_client(phase, port, token, deadline, rng, pool) -> None:
             continue
         phase.record("return", return_seconds)
         phase.record("cycle", borrow_seconds + return_seconds)
-    conn.close()
-
-
-def holds_setup(clients: int):
-    """A holder patron and a one-copy title per client, for the holds phase."""
-    from django.contrib.auth import get_user_model
-
-    from library import services
-    from library.models import Author, Book, Borrow, Hold
-
-    User = get_user_model()
-    librarian = common.bench_librarian()
-    author, _ = Author.objects.get_or_create(name="Bench Holds Author")
-    holders, books = [], []
-    for number in range(1, clients + 1):
-        holder, created = User.objects.get_or_create(
-            username=f"{common.BENCH_PATRON_PREFIX}holder-{number:02d}",
-            defaults={"email": f"bench-holder-{number}@example.org"},
-        )
-        if created:
-            holder.set_unusable_password()
-            holder.save(update_fields=["password"])
-        isbn = common.bench_isbn(900_000 + number)
-        book = Book.objects.filter(isbn=isbn).first() or services.book_create(
-            actor=librarian,
-            title=f"Bench hold title {number:02d}",
-            author=author,
-            isbn=isbn,
-            genre="Bench",
-            total_copies=1,
-        )
-        # Whatever an interrupted run left: no open hold, no open loan, the copy on the shelf.
-        for hold_id in Hold.objects.open().filter(book=book).values_list("id", flat=True):
-            services.hold_cancel(hold_id=hold_id, actor=librarian)
-        for borrow_id in Borrow.objects.open().filter(book=book).values_list("id", flat=True):
-            services.borrow_return(borrow_id=borrow_id, actor=librarian)
-        holders.append(holder)
-        books.append(book.pk)
-    return holders, books
-
-
-def holds_cycle_client(phase, port, pair, deadline, rng, pool) -> None:
-    """A patron borrows the one copy, another places a hold, the copy comes back and is
-    trapped for the hold, the holder collects it and returns it: five requests."""
-    borrower, holder, book = pair
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    steps = [
-        ("borrow", "POST", "/borrow/", borrower, {"book": book}, 201),
-        ("place_hold", "POST", "/holds/", holder, {"book": book}, 201),
-        ("trapping_return", "PUT", "/borrow/{loan}/return/", borrower, None, 200),
-        ("holder_borrow", "POST", "/borrow/", holder, {"book": book}, 201),
-        ("holder_return", "PUT", "/borrow/{loan}/return/", holder, None, 200),
-    ]
-    while time.perf_counter() < deadline:
-        total, loan = 0.0, None
-        for kind, method, path, token, body, expected in steps:
-            status, data, seconds = request(conn, method, path.format(loan=loan), token, body)
-            phase.status(status)
-            if status != expected:
-                phase.errors.append(f"{kind}: {method} {path} -> {status} {data[:200]!r}")
-                conn.close()
-                return
-            phase.record(kind, seconds)
-            total += seconds
-            if kind in ("borrow", "holder_borrow"):
-                loan = json.loads(data)["id"]
-        phase.record("holds_cycle", total)
     conn.close()
 
 
