@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from .cards import card_number_new, validate_card_number
+
 USERNAME_TAKEN = "A user with that username already exists (usernames ignore case)."
 
 
@@ -64,6 +66,17 @@ class User(AbstractUser):
 
     # Password hashes and login timestamps are not part of the audit trail.
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    # Unique, so the desk finds a card's holder through the index; blank in a form means
+    # "give me a new one" (accounts.forms).
+    card_number = models.CharField(
+        "card number",
+        max_length=32,
+        unique=True,
+        default=card_number_new,
+        validators=[validate_card_number],
+        help_text="The barcode on the patron's library card. Leave blank for a new number.",
+    )
 
     objects = UserManager()
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from import_export import widgets
 
+from accounts.cards import card_number_new, card_number_normalize
 from accounts.models import USERNAME_TAKEN, username_taken
 from accounts.roles import AUDITORS, LIBRARIANS
 from backoffice.core.resources import AllOrNothingResource, column, import_reason, is_blank
@@ -45,6 +46,7 @@ class PatronResource(AllOrNothingResource):
             "email",
             "first_name",
             "last_name",
+            "card_number",
             "is_active",
             "groups",
             "is_staff",
@@ -66,10 +68,16 @@ class PatronResource(AllOrNothingResource):
         is_staff_account = instance.pk is not None and (instance.is_staff or instance.is_superuser)
         if is_staff_account and not is_admin:
             errors["username"] = "This is a staff account; only an administrator can edit it."
+        card_before = instance.card_number
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors.update(error.message_dict)
+        # A blank card cell keeps the patron's card (a new patron gets one): a file made
+        # without the column, or with it emptied, never takes anyone's card away.
+        instance.card_number = (
+            card_number_normalize(instance.card_number) or card_before or card_number_new()
+        )
         if instance.username and username_taken(instance.username, exclude_pk=instance.pk):
             errors["username"] = USERNAME_TAKEN  # "Auditor" beside "auditor", or twice in the file
         if "groups" in row:

@@ -64,5 +64,5 @@ class IssuedTokenSerializer(serializers.Serializer):
 class UserDetailsSerializer(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "email", "first_name", "last_name", "is_staff"]
+        fields = ["id", "username", "email", "first_name", "last_name", "is_staff", "card_number"]
         read_only_fields = fields

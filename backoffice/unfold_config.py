@@ -42,6 +42,13 @@ def can_read_reports(request) -> bool:
     return can_read_all_circulation(request.user)
 
 
+def can_open_desk(request) -> bool:
+    # Librarians work the desk; auditors may look at it (library.admin.desk).
+    from accounts.roles import can_read_all_circulation
+
+    return can_read_all_circulation(request.user)
+
+
 def can_generate_report(request) -> bool:
     from accounts.roles import is_librarian
 
@@ -101,6 +108,12 @@ UNFOLD = {
             {
                 "title": _("Circulation"),
                 "items": [
+                    {
+                        "title": _("Desk"),
+                        "icon": "barcode_reader",
+                        "link": reverse_lazy("admin:library_desk"),
+                        "permission": can_open_desk,
+                    },
                     {
                         "title": _("Loans"),
                         "icon": "swap_horiz",
