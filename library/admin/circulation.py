@@ -22,9 +22,9 @@ from backoffice.core.admin import (
 from backoffice.core.errors import DomainError
 from library import services
 from library.models import Borrow
+from library.resources import BorrowResource
 from library.selectors.desk import days_overdue
 from library.services.desk import desk_may_act, scan_as_isbn
-from library.resources import BorrowResource
 
 from .common import GenreFilter, _borrow_status, hold_shelf_message
 from .desk import DeskViews

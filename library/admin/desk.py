@@ -1,4 +1,4 @@
-"""The circulation desk (Circulation › Desk): one scan box, the patron panel, the actions.
+"""The circulation desk (Circulation > Desk): one scan box, the patron panel, the actions.
 
 Plain forms, posted and redirected back (the scan box has the focus again after each one,
 so a scanner's digits and Enter go straight on to the next book). Every write goes through

@@ -96,7 +96,7 @@ def desk_scan(*, text: str, actor, patron=None) -> ScanResult:
     except ValidationError as error:
         raise NothingMatches(
             f"“{text}” is not a card number here, nor an ISBN: {error.messages[0]}"
-        )
+        ) from None
     if isbn is None:
         if text.isdigit():
             raise NothingMatches(f"No library card has the number {text}.")
