@@ -106,7 +106,7 @@ def test_checking_in_from_the_list(web, django_assert_num_queries):
 
 
 def test_renewing_one_loan(web, django_assert_num_queries):
-    patron, borrows = patron_with(loans=3, holds=0)
+    _patron, borrows = patron_with(loans=3, holds=0)
     with django_assert_num_queries(10):
         web.post(reverse("admin:library_desk_renew"), {"borrow": borrows[0].pk})
     borrows[0].refresh_from_db()
@@ -115,7 +115,7 @@ def test_renewing_one_loan(web, django_assert_num_queries):
 
 @pytest.mark.parametrize("size", [1, 4])
 def test_renewing_all_loans(web, django_assert_num_queries, size):
-    patron, borrows = patron_with(loans=size, holds=0)
+    patron, _borrows = patron_with(loans=size, holds=0)
     with django_assert_num_queries(5 + 7 * size):
         web.post(reverse("admin:library_desk_renew"), {"patron": patron.pk, "all": "1"})
     assert {b.renewals for b in patron.borrows.all()} == {1}
