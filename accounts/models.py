@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from .cards import card_number_new, validate_card_number
 
 USERNAME_TAKEN = "A user with that username already exists (usernames ignore case)."
+CARD_TAKEN = "Another account already has this card number."
 
 
 class UserQuerySet(models.QuerySet):
@@ -75,6 +76,7 @@ class User(AbstractUser):
         unique=True,
         default=card_number_new,
         validators=[validate_card_number],
+        error_messages={"unique": CARD_TAKEN},
         help_text="The barcode on the patron's library card. Leave blank for a new number.",
     )
 

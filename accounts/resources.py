@@ -36,6 +36,9 @@ class PatronResource(AllOrNothingResource):
     """
 
     groups = column("groups", GroupNamesWidget(), m2m_add=False)
+    # Declared without the model's default: a blank cell must read as blank (keep the
+    # card), not as a freshly generated number.
+    card_number = column("card_number", widgets.CharWidget())
     is_staff = column("is_staff", widgets.BooleanWidget(), readonly=True)
     date_joined = column("date_joined", widgets.DateTimeWidget(), readonly=True)
 
