@@ -49,6 +49,14 @@ def can_open_desk(request) -> bool:
     return can_read_all_circulation(request.user)
 
 
+def loans_active(request) -> bool:
+    # The desk's pages live under the loans admin's URLs; only one item is lit for them.
+    loans = str(reverse_lazy("admin:library_borrow_changelist"))
+    return request.path.startswith(loans) and not request.path.startswith(
+        str(reverse_lazy("admin:library_desk"))
+    )
+
+
 def can_generate_report(request) -> bool:
     from accounts.roles import is_librarian
 
@@ -119,6 +127,7 @@ UNFOLD = {
                         "icon": "swap_horiz",
                         "link": reverse_lazy("admin:library_borrow_changelist"),
                         "permission": can_view("library.view_borrow"),
+                        "active": loans_active,
                     },
                     {
                         "title": _("Holds"),

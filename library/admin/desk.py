@@ -115,7 +115,6 @@ class DeskViews:
         context = {
             **self.admin_site.each_context(request),
             "title": _("Circulation desk"),
-            "opts": self.model_admin.opts,
             "patron": patron,
             "panel": selectors.patron_panel(patron) if patron is not None else None,
             "found_patrons": selectors.patrons_search(query) if query and patron is None else [],

@@ -40,7 +40,7 @@ class PatronRecordAdmin(UserAdmin):
         *UserAdmin.list_display[3:],
     ]
     list_filter = [*UserAdmin.list_filter, OverdueLoansFilter]
-    change_form_outer_after_template = "admin/library/desk/patron_record.html"
+    change_form_outer_before_template = "admin/library/desk/patron_record.html"
 
     def get_queryset(self, request):
         return desk_selectors.with_loan_counts(super().get_queryset(request))
