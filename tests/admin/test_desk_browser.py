@@ -69,7 +69,7 @@ def scan(page, text):
 
 def test_a_desk_session(browser, live_server):  # noqa: F811
     librarian = LibrarianFactory(username="librarian", first_name="Ada", last_name="Lovelace")
-    books, alice, bob, carol = a_small_library()
+    books, alice, _bob, carol = a_small_library()
     page = open_page(browser, live_server, librarian)
 
     page.get_by_role("link", name="Desk").click()
