@@ -41,6 +41,11 @@ def card_number_normalize(raw) -> str:
     return _SEPARATORS.sub("", str(raw or "").strip()).upper()
 
 
+def card_number_is_well_formed(value: str) -> bool:
+    """Whether a (normalised) value could be anyone's card, before asking the database."""
+    return bool(_CARD.fullmatch(value or ""))
+
+
 def validate_card_number(value: str) -> None:
     if not _CARD.fullmatch(value or ""):
         raise ValidationError(CARD_INVALID, code="invalid_card_number")

@@ -192,7 +192,7 @@ MAX_OPEN_HOLDS = env_int("MAX_OPEN_HOLDS", 5)
 HOLD_PICKUP_DAYS = env_int("HOLD_PICKUP_DAYS", 7)
 HOLD_EXPIRY_EVERY_MINUTES = env_int("HOLD_EXPIRY_EVERY_MINUTES", 15)
 # Generated library cards start with these digits (accounts.cards); 1 to 6 ASCII digits.
-LIBRARY_CARD_PREFIX = env_str("LIBRARY_CARD_PREFIX", "29")
+LIBRARY_CARD_PREFIX = env_str("LIBRARY_CARD_PREFIX").strip() or "29"
 if not re.fullmatch(r"[0-9]{1,6}", LIBRARY_CARD_PREFIX):
     raise ImproperlyConfigured(
         f"LIBRARY_CARD_PREFIX must be 1 to 6 digits (0-9), not {LIBRARY_CARD_PREFIX!r}."

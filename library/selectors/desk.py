@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.cards import card_number_normalize
+from accounts.cards import card_number_is_well_formed, card_number_normalize
 from library.models import Book, Borrow, Hold
 
 from .holds import queue_position
@@ -24,8 +24,8 @@ SEARCH_ROWS = 20
 def patron_by_card(text: str):
     """The account whose card number is ``text`` (as scanned or typed), or None."""
     number = card_number_normalize(text)
-    if not number:
-        return None
+    if not card_number_is_well_formed(number):
+        return None  # a name, or noise: no card is spelled that way
     return get_user_model().objects.filter(card_number=number).first()
 
 

@@ -88,6 +88,10 @@ def desk_scan(*, text: str, actor, patron=None) -> ScanResult:
     text = (text or "").strip()[:100]
     if not text:
         raise NothingMatches("Scan a card or a book, or type a name.")
+    if not text.isprintable():
+        # A control character (a NUL from a misconfigured scanner) names nobody, and
+        # PostgreSQL refuses it in a query.
+        raise NothingMatches("That scan holds characters no card, ISBN or name has; scan again.")
     found = selectors.patron_by_card(text)
     if found is not None:
         return ScanResult(kind="patron", patron=found)

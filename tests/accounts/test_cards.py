@@ -1,7 +1,13 @@
 """Library cards: generated with a check digit, edited by librarians, in the CSV and the API."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import tablib
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from stdnum import luhn
@@ -32,6 +38,41 @@ def test_every_new_account_gets_a_card_with_the_prefix_and_a_check_digit(setting
 
     settings.LIBRARY_CARD_PREFIX = "4401"
     assert card_number_new().startswith("4401") and len(card_number_new()) == 14
+
+
+@pytest.mark.parametrize("prefix", ["abc", "1234567", "٣", ""])
+def test_a_bad_card_prefix_stops_the_project_at_start(prefix):
+    env = {
+        **os.environ,
+        "LIBRARY_CARD_PREFIX": prefix,
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(django_settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if prefix == "":
+        # Empty is unset: the default prefix.
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0
+        assert "LIBRARY_CARD_PREFIX must be 1 to 6 digits" in result.stderr
+
+
+def test_holds_are_found_by_card(librarian):
+    from tests.factories import BookFactory, HoldFactory
+
+    hold = HoldFactory(book=BookFactory(total_copies=0, available_copies=0))
+    HoldFactory(book=hold.book)
+    response = web_client_for(librarian).get(
+        reverse("admin:library_hold_changelist"), {"q": hold.user.card_number}
+    )
+
+    assert [h.pk for h in response.context["cl"].result_list] == [hold.pk]
 
 
 def test_a_generated_card_is_never_shaped_like_an_isbn():
