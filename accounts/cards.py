@@ -23,17 +23,41 @@ CARD_INVALID = (
 )
 
 
+def _with_check_digit(body: str) -> str:
+    return body + luhn.calc_check_digit(body)
+
+
 def card_number_new() -> str:
     """A fresh card number: the prefix, random digits, a Luhn check digit.
 
-    Random rather than counted, so no table is read or locked to make one; with 11 or
-    more random digits a clash is a one-in-a-hundred-billion event, and the unique index
-    refuses it anyway.
+    The default of ``User.card_number``, so it reads nothing (Django makes a User in its
+    system checks, before any database may be there). A new account whose draw is already
+    taken draws again when it is saved (``User.save``): with a long prefix the random part
+    is short, and clashes would otherwise come with the library's growth.
     """
     prefix = settings.LIBRARY_CARD_PREFIX
     random_digits = CARD_LENGTH - 1 - len(prefix)
-    body = prefix + "".join(str(secrets.randbelow(10)) for _ in range(random_digits))
-    return body + luhn.calc_check_digit(body)
+    return _with_check_digit(
+        prefix + "".join(str(secrets.randbelow(10)) for _ in range(random_digits))
+    )
+
+
+def card_number_is_generated(value: str) -> bool:
+    """Whether a value has the shape of a drawn card (the prefix, 14 digits, check digit)."""
+    return (
+        len(value or "") == CARD_LENGTH
+        and value.isascii()
+        and value.isdigit()
+        and value.startswith(settings.LIBRARY_CARD_PREFIX)
+        and luhn.is_valid(value)
+    )
+
+
+def card_number_for_id(user_id: int) -> str:
+    """A card derived from an account id, for bulk writers (distinct ids, distinct cards)."""
+    prefix = settings.LIBRARY_CARD_PREFIX
+    width = CARD_LENGTH - 1 - len(prefix)
+    return _with_check_digit(f"{prefix}{user_id % 10**width:0{width}d}")
 
 
 def card_number_normalize(raw) -> str:

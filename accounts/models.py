@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from .cards import card_number_new, validate_card_number
+from .cards import card_number_is_generated, card_number_new, validate_card_number
 
 USERNAME_TAKEN = "A user with that username already exists (usernames ignore case)."
 CARD_TAKEN = "Another account already has this card number."
@@ -93,6 +93,16 @@ class User(AbstractUser):
             )
         ]
 
+    def _card_number_redraw_if_taken(self) -> None:
+        # Only a drawn card is drawn again; a number someone typed that is taken is left
+        # for the unique index (forms and the CSV import report it first, as a field error).
+        for _ in range(5):
+            if not card_number_is_generated(self.card_number):
+                return
+            if not User.objects.filter(card_number=self.card_number).exists():
+                return
+            self.card_number = card_number_new()
+
     def set_unusable_password(self):
         super().set_unusable_password()
         self._password_unset = True
@@ -111,6 +121,8 @@ class User(AbstractUser):
         )
         if bookkeeping:
             self.skip_history_when_saving = True
+        if self._state.adding:
+            self._card_number_redraw_if_taken()
         try:
             super().save(*args, **kwargs)
         finally:
