@@ -194,13 +194,14 @@ class DeskViews:
         if refused:
             return refused
         patron = _posted_patron(request)
+        titles = {}
         if request.POST.get("all") and patron is not None:
             loans = selectors.patron_open_loans(patron.pk)
+            borrow_ids = [loan.pk for loan in loans]
+            titles = {loan.pk: loan.book.title for loan in loans}
         else:
             borrow_id = parse_id(request.POST.get("borrow", ""))
-            loans = [] if borrow_id is None else [borrow_id]
-        borrow_ids = [getattr(loan, "pk", loan) for loan in loans]
-        titles = {loan.pk: loan.book.title for loan in loans if hasattr(loan, "book")}
+            borrow_ids = [] if borrow_id is None else [borrow_id]
         renewed, refusals = desk_services.desk_renew(borrow_ids=borrow_ids, actor=request.user)
         if not borrow_ids:
             messages.error(request, _("There is no loan to renew."))
