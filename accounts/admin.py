@@ -93,11 +93,37 @@ class UserAdmin(
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
     resource_classes = [PatronResource]
-    list_display = ["username", "full_name", "email", "role", "is_active", "date_joined"]
+    list_display = [
+        "username",
+        "full_name",
+        "card_number",
+        "email",
+        "role",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = [RoleFilter, "is_active", "is_staff"]
-    search_fields = ["username", "email", "first_name", "last_name"]
-    search_help_text = _("Username, name or email")
+    # The card number too: the autocomplete of every form that picks a patron uses these.
+    search_fields = ["username", "email", "first_name", "last_name", "=card_number"]
+    search_help_text = _("Username, name, email or card number")
     ordering = ["username"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "card_number")}),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -129,7 +155,16 @@ class UserAdmin(
     def has_delete_permission(self, request, obj=None):
         if self._is_protected(request, obj):
             return False
+        if obj is not None and self._has_loan_history(obj):
+            # Loans keep their patron (PROTECT) for the history; deactivate instead.
+            return False
         return super().has_delete_permission(request, obj)
+
+    def _has_loan_history(self, user) -> bool:
+        # Through the reverse relation: accounts knows nothing of the library's models.
+        if not hasattr(user, "_shelfwise_has_loans"):
+            user._shelfwise_has_loans = user.borrows.exists()
+        return user._shelfwise_has_loans
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from unfold.forms import UserChangeForm as UnfoldUserChangeForm
 from unfold.forms import UserCreationForm as UnfoldUserCreationForm
 
+from .cards import card_number_new, card_number_normalize
 from .models import USERNAME_TAKEN, username_taken
 
 
@@ -23,4 +24,13 @@ class UserCreationForm(UsernameIgnoringCaseMixin, UnfoldUserCreationForm):
 
 
 class UserChangeForm(UsernameIgnoringCaseMixin, UnfoldUserChangeForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "card_number" in self.fields:
+            self.fields["card_number"].required = False
+
+    def clean_card_number(self):
+        # Normalised before the model's validators and the unique check see it, so
+        # "29-0012…" typed by hand and 290012… scanned are the same card.
+        number = card_number_normalize(self.cleaned_data.get("card_number"))
+        return number or card_number_new()

@@ -5,7 +5,10 @@ from django.db.models.functions import Lower
 
 from backoffice.core.history import HistoricalRecords
 
+from .cards import card_number_is_generated, card_number_new, validate_card_number
+
 USERNAME_TAKEN = "A user with that username already exists (usernames ignore case)."
+CARD_TAKEN = "Another account already has this card number."
 
 
 class UserQuerySet(models.QuerySet):
@@ -66,6 +69,18 @@ class User(AbstractUser):
     # Password hashes and login timestamps are not part of the audit trail.
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
+    # Unique, so the desk finds a card's holder through the index; blank in a form means
+    # "give me a new one" (accounts.forms).
+    card_number = models.CharField(
+        "card number",
+        max_length=32,
+        unique=True,
+        default=card_number_new,
+        validators=[validate_card_number],
+        error_messages={"unique": CARD_TAKEN},
+        help_text="The barcode on the patron's library card. Leave blank for a new number.",
+    )
+
     objects = UserManager()
 
     class Meta(AbstractUser.Meta):
@@ -78,6 +93,16 @@ class User(AbstractUser):
                 violation_error_message=USERNAME_TAKEN,
             )
         ]
+
+    def _card_number_redraw_if_taken(self) -> None:
+        # Only a drawn card is drawn again; a number someone typed that is taken is left
+        # for the unique index (forms and the CSV import report it first, as a field error).
+        for _ in range(5):
+            if not card_number_is_generated(self.card_number):
+                return
+            if not User.objects.filter(card_number=self.card_number).exists():
+                return
+            self.card_number = card_number_new()
 
     def set_unusable_password(self):
         super().set_unusable_password()
@@ -97,6 +122,8 @@ class User(AbstractUser):
         )
         if bookkeeping:
             self.skip_history_when_saving = True
+        if self._state.adding:
+            self._card_number_redraw_if_taken()
         try:
             super().save(*args, **kwargs)
         finally:

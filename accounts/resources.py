@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from import_export import widgets
 
+from accounts.cards import card_number_new, card_number_normalize
 from accounts.models import USERNAME_TAKEN, username_taken
 from accounts.roles import AUDITORS, LIBRARIANS
 from backoffice.core.resources import AllOrNothingResource, column, import_reason, is_blank
@@ -35,6 +36,9 @@ class PatronResource(AllOrNothingResource):
     """
 
     groups = column("groups", GroupNamesWidget(), m2m_add=False)
+    # Declared without the model's default: a blank cell must read as blank (keep the
+    # card), not as a freshly generated number.
+    card_number = column("card_number", widgets.CharWidget())
     is_staff = column("is_staff", widgets.BooleanWidget(), readonly=True)
     date_joined = column("date_joined", widgets.DateTimeWidget(), readonly=True)
 
@@ -45,6 +49,7 @@ class PatronResource(AllOrNothingResource):
             "email",
             "first_name",
             "last_name",
+            "card_number",
             "is_active",
             "groups",
             "is_staff",
@@ -66,10 +71,16 @@ class PatronResource(AllOrNothingResource):
         is_staff_account = instance.pk is not None and (instance.is_staff or instance.is_superuser)
         if is_staff_account and not is_admin:
             errors["username"] = "This is a staff account; only an administrator can edit it."
+        card_before = instance.card_number
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors.update(error.message_dict)
+        # A blank card cell keeps the patron's card (a new patron gets one): a file made
+        # without the column, or with it emptied, never takes anyone's card away.
+        instance.card_number = (
+            card_number_normalize(instance.card_number) or card_before or card_number_new()
+        )
         if instance.username and username_taken(instance.username, exclude_pk=instance.pk):
             errors["username"] = USERNAME_TAKEN  # "Auditor" beside "auditor", or twice in the file
         if "groups" in row:

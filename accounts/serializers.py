@@ -66,5 +66,5 @@ class IssuedTokenSerializer(serializers.Serializer):
 class UserDetailsSerializer(ModelSerializer):
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "email", "first_name", "last_name", "is_staff"]
+        fields = ["id", "username", "email", "first_name", "last_name", "is_staff", "card_number"]
         read_only_fields = fields

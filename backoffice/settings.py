@@ -6,6 +6,7 @@ the filesystem Celery broker. ``DJANGO_ENV=production`` refuses to start without
 secret key and allowed hosts, and turns on the deployment hardening.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -190,6 +191,12 @@ RENEWALS_ALLOWED = env_int("RENEWALS_ALLOWED", 2)
 MAX_OPEN_HOLDS = env_int("MAX_OPEN_HOLDS", 5)
 HOLD_PICKUP_DAYS = env_int("HOLD_PICKUP_DAYS", 7)
 HOLD_EXPIRY_EVERY_MINUTES = env_int("HOLD_EXPIRY_EVERY_MINUTES", 15)
+# Generated library cards start with these digits (accounts.cards); 1 to 6 ASCII digits.
+LIBRARY_CARD_PREFIX = env_str("LIBRARY_CARD_PREFIX").strip() or "29"
+if not re.fullmatch(r"[0-9]{1,6}", LIBRARY_CARD_PREFIX):
+    raise ImproperlyConfigured(
+        f"LIBRARY_CARD_PREFIX must be 1 to 6 digits (0-9), not {LIBRARY_CARD_PREFIX!r}."
+    )
 # Rate-limit counters (backoffice.core.throttling): Redis when REDIS_URL is set, otherwise a
 # database table. Both count atomically, so parallel requests cannot overrun a limit.
 THROTTLE_REDIS_URL = REDIS_URL

@@ -42,6 +42,21 @@ def can_read_reports(request) -> bool:
     return can_read_all_circulation(request.user)
 
 
+def can_open_desk(request) -> bool:
+    # Librarians work the desk; auditors may look at it (library.admin.desk).
+    from accounts.roles import can_read_all_circulation
+
+    return can_read_all_circulation(request.user)
+
+
+def loans_active(request) -> bool:
+    # The desk's pages live under the loans admin's URLs; only one item is lit for them.
+    loans = str(reverse_lazy("admin:library_borrow_changelist"))
+    return request.path.startswith(loans) and not request.path.startswith(
+        str(reverse_lazy("admin:library_desk"))
+    )
+
+
 def can_generate_report(request) -> bool:
     from accounts.roles import is_librarian
 
@@ -102,10 +117,17 @@ UNFOLD = {
                 "title": _("Circulation"),
                 "items": [
                     {
+                        "title": _("Desk"),
+                        "icon": "barcode_reader",
+                        "link": reverse_lazy("admin:library_desk"),
+                        "permission": can_open_desk,
+                    },
+                    {
                         "title": _("Loans"),
                         "icon": "swap_horiz",
                         "link": reverse_lazy("admin:library_borrow_changelist"),
                         "permission": can_view("library.view_borrow"),
+                        "active": loans_active,
                     },
                     {
                         "title": _("Holds"),

@@ -1,6 +1,7 @@
 """The librarians' back office for the catalogue and circulation (django-unfold).
 
-One module per feature; importing the package registers them all.
+One module per feature; importing the package registers them all (``patrons`` extends the
+users admin of accounts with the patron's loans).
 """
 
-from . import catalogue, circulation, holds  # noqa: F401
+from . import catalogue, circulation, desk, holds, patrons  # noqa: F401

@@ -1,6 +1,8 @@
 """Loans in the back office: the list with its filters, lending at the desk, returns."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
@@ -21,8 +23,11 @@ from backoffice.core.errors import DomainError
 from library import services
 from library.models import Borrow
 from library.resources import BorrowResource
+from library.selectors.desk import days_overdue
+from library.services.desk import desk_may_act, scan_as_isbn
 
 from .common import GenreFilter, _borrow_status, hold_shelf_message
+from .desk import DeskViews
 
 
 class BorrowGenreFilter(GenreFilter):
@@ -91,6 +96,7 @@ class BorrowAdmin(
         "patron",
         "borrowed_on",
         "due_on",
+        "overdue_days",
         "returned_on",
         "status_label",
     ]
@@ -102,8 +108,13 @@ class BorrowAdmin(
         ("borrow_date", LocalisedRangeDateTimeFilter),
     ]
     list_filter_submit = True
-    search_fields = ["user__username", "book__title"]
-    search_help_text = _("Patron username or book title")
+    search_fields = [
+        "user__username",
+        "user__last_name",
+        "=user__card_number",
+        "book__title",
+    ]
+    search_help_text = _("Patron username, surname or card number; book title or ISBN")
     show_full_result_count = False
     autocomplete_fields = ["user", "book"]
     actions = ["mark_returned", "renew"]
@@ -118,6 +129,30 @@ class BorrowAdmin(
         "status",
     ]
 
+    change_form_outer_after_template = "admin/library/desk/loan_actions.html"
+
+    def get_urls(self):
+        return DeskViews(self).urls() + super().get_urls()
+
+    def get_search_results(self, request, queryset, search_term):
+        # An ISBN is looked up in its stored form, however it was typed (hyphens, ISBN-10).
+        try:
+            isbn = scan_as_isbn(search_term.strip())
+        except ValidationError:
+            isbn = None
+        if isbn is not None:
+            return queryset.filter(book__isbn=isbn), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                loan_open=obj.return_date is None,
+                may_act=desk_may_act(request.user),
+                next_url=request.get_full_path(),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     @display(description=_("Book"), ordering="book__title")
     def book_title(self, borrow):
         return borrow.book.title
@@ -126,9 +161,14 @@ class BorrowAdmin(
     def author_name(self, borrow):
         return borrow.book.author.name
 
-    @display(description=_("Patron"), ordering="user__username")
+    @display(description=_("Patron"), ordering="user__last_name", header=True)
     def patron(self, borrow):
-        return borrow.user.get_username()
+        # unfold's two-line cell: the name, and the card under it.
+        return services.patron_name(borrow.user), borrow.user.card_number
+
+    @display(description=_("Days overdue"), ordering="due_date", empty_value="—")
+    def overdue_days(self, borrow):
+        return days_overdue(borrow, timezone.now()) or None
 
     @display(description=_("Borrowed"), ordering="borrow_date")
     def borrowed_on(self, borrow):

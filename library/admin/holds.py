@@ -68,8 +68,8 @@ class HoldAdmin(EventRecordAdminMixin, ServiceWriteMixin, ReadOnlyHistoryAdmin, 
         ("user", AutocompleteSelectFilter),
     ]
     list_filter_submit = True
-    search_fields = ["book__title", "user__username", "user__last_name"]
-    search_help_text = _("Book title, patron username or surname")
+    search_fields = ["book__title", "user__username", "user__last_name", "=user__card_number"]
+    search_help_text = _("Book title, patron username, surname or card number")
     show_full_result_count = False
     autocomplete_fields = ["user", "book"]
     actions = ["cancel"]

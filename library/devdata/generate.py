@@ -56,6 +56,7 @@ from .writers import (
     DAY,
     GENERATED_EMAIL_DOMAIN,
     PATRON_USERNAME_PREFIX,
+    patron_cards,
     truncate_generated,
     writer_for,
 )
@@ -350,6 +351,7 @@ def _patrons_write(writer, rng, size, now, password, patron_ids) -> int:
     # One hash for every patron: hashing 10,000 passwords would take minutes.
     password_hash = make_password(password)
     start = now - timedelta(days=size.years * 365)
+    cards = patron_cards(ids)
     rows = []
     for offset, user_id in enumerate(ids):
         username = f"{PATRON_USERNAME_PREFIX}{first_number + offset:06d}"
@@ -367,6 +369,7 @@ def _patrons_write(writer, rng, size, now, password, patron_ids) -> int:
                 False,
                 True,
                 joined,
+                cards[offset],
             )
         )
     writer.insert(
@@ -383,6 +386,7 @@ def _patrons_write(writer, rng, size, now, password, patron_ids) -> int:
             "is_staff",
             "is_active",
             "date_joined",
+            "card_number",
         ],
         rows,
     )

@@ -16,6 +16,8 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
 
+from accounts.cards import card_number_for_id, card_number_new
+from backoffice.core.resources import chunks
 from library.models import Author, Book, Borrow
 
 # Generated patrons are recognised by this e-mail domain (``--truncate`` deletes them).
@@ -328,3 +330,20 @@ def batches(rows: Iterable, size: int) -> Iterator[list]:
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+def patron_cards(ids: list[int]) -> list[str]:
+    """A card per new patron, derived from its id; a random one where that is taken."""
+    User = get_user_model()
+    cards = [card_number_for_id(user_id) for user_id in ids]
+    taken: set[str] = set()
+    for part in chunks(cards):
+        taken.update(
+            User.objects.filter(card_number__in=part).values_list("card_number", flat=True)
+        )
+    for index, card in enumerate(cards):
+        while card in taken:
+            card = card_number_new()
+        taken.add(card)
+        cards[index] = card
+    return cards

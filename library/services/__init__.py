@@ -50,5 +50,6 @@ from .loans import (  # noqa: F401
     borrow_renew_check,
     borrow_return,
     patron_for,
+    patron_name,
     renewed_due_date,
 )

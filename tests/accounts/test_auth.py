@@ -59,7 +59,16 @@ def test_user_endpoint_describes_the_caller(api_client, patron):
     assert response.status_code == 200
     assert response.data["username"] == patron.username
     assert response.data["is_staff"] is False
-    assert set(response.data) == {"id", "username", "email", "first_name", "last_name", "is_staff"}
+    assert set(response.data) == {
+        "id",
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "card_number",
+    }
+    assert response.data["card_number"] == patron.card_number
 
 
 def test_token_works_before_expiry_and_is_401_after(api_client, patron):

@@ -208,9 +208,14 @@ def test_patron_export_has_groups_but_no_passwords(librarian_web, librarian):
     assert response.status_code == 200
     content = response.content.decode()
     header = content.splitlines()[0]
-    assert header == "username,email,first_name,last_name,is_active,groups,is_staff,date_joined"
+    assert header == (
+        "username,email,first_name,last_name,card_number,is_active,groups,is_staff,date_joined"
+    )
     assert "password" not in content and "pbkdf2" not in content
-    assert f"{librarian.username},{librarian.email},,,1,{LIBRARIANS},1," in content
+    assert (
+        f"{librarian.username},{librarian.email},,,{librarian.card_number},1,{LIBRARIANS},1,"
+        in content
+    )
 
 
 def test_librarians_cannot_grant_staff_roles_by_import(librarian, patron):

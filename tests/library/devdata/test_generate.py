@@ -148,3 +148,38 @@ def test_a_patron_password_is_hashed_once_and_usable():
     hashes = set(generated_patrons().values_list("password", flat=True))
     assert len(hashes) == 1
     assert generated_patrons().first().check_password("reading-is-fun")
+
+
+def test_generated_patrons_get_distinct_library_cards():
+    from accounts.cards import card_number_for_id, card_number_is_generated
+
+    # An existing account already holds the card the next id would be given.
+    next_id = (
+        get_user_model().objects.order_by("-id").values_list("id", flat=True).first() or 0
+    ) + 1
+    holder = UserFactory()
+    holder.card_number = card_number_for_id(next_id + 1)
+    holder.save(update_fields=["card_number"])
+
+    generate(books=5, authors=2, genres=2, patrons=30, borrows=0)
+
+    cards = list(get_user_model().objects.values_list("card_number", flat=True))
+    assert len(cards) == len(set(cards))
+    assert all(
+        card_number_is_generated(card)
+        for card in generated_patrons().values_list("card_number", flat=True)
+    )
+
+
+def test_a_new_account_whose_drawn_card_is_taken_draws_again(monkeypatch):
+    from accounts import cards
+
+    first = UserFactory()
+    fresh = cards.card_number_new()
+    draws = iter([first.card_number, fresh])
+    monkeypatch.setattr("accounts.models.card_number_new", lambda: next(draws))
+
+    # Made as the default would make it: a drawn card, which another account holds.
+    second = UserFactory(card_number=first.card_number)
+
+    assert second.card_number == fresh
