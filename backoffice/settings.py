@@ -190,6 +190,12 @@ RENEWALS_ALLOWED = env_int("RENEWALS_ALLOWED", 2)
 MAX_OPEN_HOLDS = env_int("MAX_OPEN_HOLDS", 5)
 HOLD_PICKUP_DAYS = env_int("HOLD_PICKUP_DAYS", 7)
 HOLD_EXPIRY_EVERY_MINUTES = env_int("HOLD_EXPIRY_EVERY_MINUTES", 15)
+# Reader privacy: days a returned loan keeps its patron before the nightly job moves it to
+# the anonymised patron; unset (or empty) keeps it. A patron's own choice overrides it.
+LOAN_HISTORY_RETENTION_DAYS = env_int("LOAN_HISTORY_RETENTION_DAYS", 0) or None
+if LOAN_HISTORY_RETENTION_DAYS is not None and LOAN_HISTORY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LOAN_HISTORY_RETENTION_DAYS must be at least 1 (or unset: keep).")
+LOAN_ANONYMISE_HOUR = env_int("LOAN_ANONYMISE_HOUR", 3)
 # Rate-limit counters (backoffice.core.throttling): Redis when REDIS_URL is set, otherwise a
 # database table. Both count atomically, so parallel requests cannot overrun a limit.
 THROTTLE_REDIS_URL = REDIS_URL
@@ -321,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
     "hold-expiry": {
         "task": "library.tasks.expire_holds",
         "schedule": timedelta(minutes=HOLD_EXPIRY_EVERY_MINUTES),
+    },
+    "nightly-loan-anonymisation": {
+        "task": "library.tasks.anonymise_returned_loans",
+        "schedule": crontab(hour=LOAN_ANONYMISE_HOUR, minute=30),
     },
     "lost-report-task-reaper": {
         "task": "reports.tasks.reap_lost_report_tasks",

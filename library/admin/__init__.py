@@ -3,4 +3,4 @@
 One module per feature; importing the package registers them all.
 """
 
-from . import catalogue, circulation, holds  # noqa: F401
+from . import catalogue, circulation, holds, privacy  # noqa: F401
