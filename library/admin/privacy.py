@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,11 +21,23 @@ from backoffice.core.errors import DomainError
 from library.models import ANONYMISED_PATRON_USERNAME
 from library.services.privacy import patron_erase, patron_erase_refusals, retention_days_of
 
+from .audit import AuditChangesView
+
 User = get_user_model()
 
 
 class PatronPrivacyAdmin(UserAdmin):
     actions = [*(UserAdmin.actions or []), "anonymise_and_deactivate"]
+
+    def get_urls(self):
+        # Audit, Changes covers every model with history; it needs a model admin to hang
+        # off, and the account's is the one the library already extends.
+        audit = path(
+            "audit/changes/",
+            self.admin_site.admin_view(AuditChangesView.as_view(model_admin=self)),
+            name="audit_changes",
+        )
+        return [audit, *super().get_urls()]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
