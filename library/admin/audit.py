@@ -14,6 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from unfold.views import UnfoldModelAdminViewMixin
+from unfold.widgets import (
+    INPUT_CLASSES,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from accounts.roles import can_read_all_circulation
 from backoffice.core.inputs import DAY_RANGE_MESSAGE, day_in_range
@@ -28,6 +33,7 @@ from library.selectors.audit import (
 )
 
 EXPORT_BATCH = 500
+_DAY_INPUT = forms.DateInput(attrs={"type": "date", "class": " ".join(INPUT_CLASSES)})
 CSV_HEADER = ["when", "who", "role", "model", "object id", "object", "kind", "changes", "reason"]
 
 
@@ -37,27 +43,35 @@ class AuditFilterForm(forms.Form):
         max_length=150,
         label=_("Who"),
         help_text=_("system, staff, patron, or a username"),
+        widget=UnfoldAdminTextInputWidget(
+            attrs={"placeholder": _("system, staff, patron, a username")}
+        ),
     )
-    model = forms.ChoiceField(required=False, label=_("What"))
+    model = forms.ChoiceField(required=False, label=_("What"), widget=UnfoldAdminSelectWidget)
     kind = forms.ChoiceField(
         required=False,
         label=_("Kind"),
+        widget=UnfoldAdminSelectWidget,
         choices=[("", _("Any")), *[(code, name) for code, name in KINDS.items()]],
     )
     since = forms.DateField(
         required=False,
         label=_("From"),
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_DAY_INPUT,
     )
     until = forms.DateField(
         required=False,
         label=_("To"),
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_DAY_INPUT,
     )
     q = forms.CharField(
-        required=False, max_length=200, label=_("Object"), help_text=_("an id, or a title or name")
+        required=False,
+        max_length=200,
+        label=_("Object"),
+        help_text=_("an id, or a title or name"),
+        widget=UnfoldAdminTextInputWidget(attrs={"placeholder": _("an id, a title, a name")}),
     )
 
     def __init__(self, *args, **kwargs):
