@@ -95,10 +95,11 @@ class PatronPrivacyAdmin(UserAdmin):
         done, refusals = [], []
         for patron in patrons:
             try:
-                patron_erase(user_id=patron.pk, actor=request.user)
+                erased = patron_erase(user_id=patron.pk, actor=request.user)
             except DomainError as error:
                 refusals.append((error.detail,))
             else:
+                self.log_change(request, erased, "Anonymised and deactivated")
                 done.append(patron.pk)
         if done:
             self.message_user(

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
@@ -66,8 +66,12 @@ def anonymised_patron():
     )
     user.set_unusable_password()
     user._change_reason = "System account for anonymised loans"
-    with transaction.atomic():
-        user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Made at the same moment by another run (the username is unique): use that one.
+        return User.objects.get(username=ANONYMISED_PATRON_USERNAME)
     return user
 
 
