@@ -192,7 +192,11 @@ HOLD_PICKUP_DAYS = env_int("HOLD_PICKUP_DAYS", 7)
 HOLD_EXPIRY_EVERY_MINUTES = env_int("HOLD_EXPIRY_EVERY_MINUTES", 15)
 # Reader privacy: days a returned loan keeps its patron before the nightly job moves it to
 # the anonymised patron; unset (or empty) keeps it. A patron's own choice overrides it.
-LOAN_HISTORY_RETENTION_DAYS = env_int("LOAN_HISTORY_RETENTION_DAYS", 0) or None
+LOAN_HISTORY_RETENTION_DAYS = (
+    env_int("LOAN_HISTORY_RETENTION_DAYS", 0)
+    if env_str("LOAN_HISTORY_RETENTION_DAYS").strip()
+    else None
+)
 if LOAN_HISTORY_RETENTION_DAYS is not None and LOAN_HISTORY_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("LOAN_HISTORY_RETENTION_DAYS must be at least 1 (or unset: keep).")
 LOAN_ANONYMISE_HOUR = env_int("LOAN_ANONYMISE_HOUR", 3)
