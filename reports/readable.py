@@ -68,9 +68,13 @@ def key_figures(report: dict, previous: dict | None) -> list[Figure]:
     ]
 
 
-def moment(text: str) -> datetime:
-    at = datetime.fromisoformat(text)
-    return timezone.localtime(at) if timezone.is_aware(at) else at
+def moment(text: str) -> datetime | None:
+    """A report's moment in the library's time zone (None if it has no place in it)."""
+    try:
+        at = datetime.fromisoformat(text)
+        return timezone.localtime(at) if timezone.is_aware(at) else at
+    except (OverflowError, ValueError):
+        return None
 
 
 def genre_chart(report: dict) -> str:
@@ -128,7 +132,9 @@ def task_summary(task) -> dict:
             "text": _("The report was written to %(file)s at %(at)s.")
             % {
                 "file": status.file,
-                "at": date_format(timezone.localtime(status.date_done), "j M Y, H:i:s"),
+                "at": date_format(
+                    timezone.localtime(status.date_done or task.date_done), "j M Y, H:i:s"
+                ),
             },
             "file": status.file,
         }

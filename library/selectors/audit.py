@@ -11,7 +11,7 @@ logins stopped being history) is noise and is left out.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
@@ -56,6 +56,11 @@ class AuditCursor:
         except (ValueError, AttributeError):
             return None
         if timezone.is_naive(moment) or number < 1 or not history_id.isascii():
+            return None
+        try:
+            # A moment at the calendar's edge in a far offset has no UTC equivalent.
+            moment = moment.astimezone(UTC)
+        except OverflowError:
             return None
         return cls(at=moment, model=model, history_id=number)
 

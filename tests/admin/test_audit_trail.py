@@ -105,6 +105,8 @@ def test_filter_by_username_and_date_range(trail, auditor):
         "kind=x",
         "after=garbage",
         "after=2026-01-01T00:00:00~library.book~abc",
+        "after=9999-12-31T23:59:59-14:00~library.book~1",
+        "after=2026-01-01T00:00:00~library.book~1",
         "q=%00",
         "actor=%00",
     ],

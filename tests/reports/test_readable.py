@@ -107,6 +107,19 @@ def test_a_file_that_is_not_a_report_is_said_so(librarian, reports_dir):
     )
 
 
+def test_a_moment_at_the_calendars_edge_is_no_500(librarian, reports_dir):
+    # A hand-edited file: its moments are valid ISO 8601 with no place in UTC.
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    name = "report_20250101_010101.json"
+    edited = report("0001-01-01T00:00:00+14:00", period_start="9999-12-31T23:59:59-14:00")
+    (reports_dir / name).write_text(json.dumps(edited))
+
+    page = web_client_for(librarian).get(reverse("admin:reports_report_view", args=[name]))
+
+    assert page.status_code == 200
+    assert "On loan now" in page.content.decode()
+
+
 @pytest.mark.parametrize("name", ["report_20990101_000000.json", "x.json", "report_1.json"])
 def test_unknown_reports_are_not_found(librarian, reports, name):
     web = web_client_for(librarian)
