@@ -197,6 +197,16 @@ if not re.fullmatch(r"[0-9]{1,6}", LIBRARY_CARD_PREFIX):
     raise ImproperlyConfigured(
         f"LIBRARY_CARD_PREFIX must be 1 to 6 digits (0-9), not {LIBRARY_CARD_PREFIX!r}."
     )
+# Reader privacy: days a returned loan keeps its patron before the nightly job moves it to
+# the anonymised patron; unset (or empty) keeps it. A patron's own choice overrides it.
+LOAN_HISTORY_RETENTION_DAYS = (
+    env_int("LOAN_HISTORY_RETENTION_DAYS", 0)
+    if env_str("LOAN_HISTORY_RETENTION_DAYS").strip()
+    else None
+)
+if LOAN_HISTORY_RETENTION_DAYS is not None and LOAN_HISTORY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LOAN_HISTORY_RETENTION_DAYS must be at least 1 (or unset: keep).")
+LOAN_ANONYMISE_HOUR = env_int("LOAN_ANONYMISE_HOUR", 3)
 # Rate-limit counters (backoffice.core.throttling): Redis when REDIS_URL is set, otherwise a
 # database table. Both count atomically, so parallel requests cannot overrun a limit.
 THROTTLE_REDIS_URL = REDIS_URL
@@ -328,6 +338,10 @@ CELERY_BEAT_SCHEDULE = {
     "hold-expiry": {
         "task": "library.tasks.expire_holds",
         "schedule": timedelta(minutes=HOLD_EXPIRY_EVERY_MINUTES),
+    },
+    "nightly-loan-anonymisation": {
+        "task": "library.tasks.anonymise_returned_loans",
+        "schedule": crontab(hour=LOAN_ANONYMISE_HOUR, minute=30),
     },
     "lost-report-task-reaper": {
         "task": "reports.tasks.reap_lost_report_tasks",

@@ -180,6 +180,17 @@ UNFOLD = {
                 ],
             },
             {
+                "title": _("Audit"),
+                "items": [
+                    {
+                        "title": _("Changes"),
+                        "icon": "manage_search",
+                        "link": reverse_lazy("admin:audit_changes"),
+                        "permission": can_read_reports,
+                    },
+                ],
+            },
+            {
                 "title": _("Security"),
                 "items": [
                     {

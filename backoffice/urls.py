@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from knox.views import LogoutAllView, LogoutView
 
+from library.api.views import PatronExportView, ReadingHistoryView
+
 from .core.health import HealthView
 from .views import home
 
@@ -17,6 +19,8 @@ auth_patterns = [
         UserDetailsView.as_view(http_method_names=["get", "head", "options"]),
         name="rest_user_details",
     ),
+    path("user/export/", PatronExportView.as_view(), name="user-export"),
+    path("user/reading-history/", ReadingHistoryView.as_view(), name="user-reading-history"),
 ]
 
 urlpatterns = [

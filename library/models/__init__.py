@@ -3,3 +3,9 @@
 from .catalogue import BOOK_EDITABLE_FIELDS, MAX_COPIES, Author, Book  # noqa: F401
 from .circulation import Borrow, BorrowQuerySet, overdue_condition  # noqa: F401
 from .holds import CLOSED_STATUSES, OPEN_STATUSES, Hold, HoldQuerySet, HoldStatus  # noqa: F401
+from .privacy import (  # noqa: F401
+    ANONYMISED_PATRON_USERNAME,
+    MAX_RETENTION_DAYS,
+    ReadingHistory,
+    ReadingHistoryChoice,
+)

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, Rank, TruncDate
 from django.utils import timezone
 
 from backoffice.core.inputs import FIRST_DAY, LAST_DAY, day_in_range
-from library.models import Book, Borrow, Hold
+from library.models import ANONYMISED_PATRON_USERNAME, Book, Borrow, Hold
 
 from .sql import scalar, single_row
 
@@ -102,8 +102,15 @@ def most_borrowed_books(*, period: Period, limit: int) -> list[Book]:
 
 
 def most_active_borrowers(*, period: Period, limit: int) -> list:
-    """The period's busiest patrons with ``borrow_count``; ties go by username. One query."""
-    in_period = Borrow.objects.filter(**period_lookups(period))
+    """The period's busiest patrons with ``borrow_count``; ties go by username. One query.
+
+    The anonymised patron is nobody: its loans are left out before the ranking.
+    """
+    in_period = Borrow.objects.filter(**period_lookups(period)).exclude(
+        user_id__in=get_user_model()
+        .objects.filter(username=ANONYMISED_PATRON_USERNAME)
+        .values("pk")
+    )
     in_period_via = {f"borrows__{key}": value for key, value in period_lookups(period).items()}
     return list(
         get_user_model()

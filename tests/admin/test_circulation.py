@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_results.models import TaskResult
 
 from backoffice.core.errors import ServiceUnavailable
 from library.models import Book, Borrow
@@ -219,8 +220,11 @@ def test_generate_report_queues_the_task_and_says_where_to_look(
 
     assert fake_reports.calls == [librarian]
     task_results = reverse("admin:django_celery_results_taskresult_changelist")
+    task = TaskResult.objects.get(task_id="task-0001")
     assert response.status_code == 302
-    assert response["Location"] == f"{task_results}?task_id=task-0001"
+    assert response["Location"] == reverse(
+        "admin:django_celery_results_taskresult_change", args=[task.pk]
+    )
     (message,) = messages_of(response)
     assert "task-0001" in message and task_results in message
 

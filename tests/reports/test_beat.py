@@ -25,6 +25,7 @@ def test_beat_schedule_runs_the_daily_report_the_cleanups_and_the_reaper():
         "accounts.tasks.delete_expired_rate_counters",
         "reports.tasks.reap_lost_report_tasks",
         "library.tasks.expire_holds",
+        "library.tasks.anonymise_returned_loans",
     }
     report = schedule["reports.tasks.generate_report"]
     assert (report.hour, report.minute) == ({2}, {0})
@@ -36,6 +37,8 @@ def test_beat_schedule_runs_the_daily_report_the_cleanups_and_the_reaper():
     reaper = schedule["reports.tasks.reap_lost_report_tasks"]
     assert reaper.minute == set(range(0, 60, 5))
     assert schedule["library.tasks.expire_holds"] == timedelta(minutes=15)
+    anonymise = schedule["library.tasks.anonymise_returned_loans"]
+    assert (anonymise.hour, anonymise.minute) == ({3}, {30})
     assert app.conf.beat_schedule == settings.CELERY_BEAT_SCHEDULE
 
 

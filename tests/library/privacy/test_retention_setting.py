@@ -1,0 +1,42 @@
+"""LOAN_HISTORY_RETENTION_DAYS: unset keeps loans; a number of days; anything else stops."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+READ = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.LOAN_HISTORY_RETENTION_DAYS)"
+)
+
+
+def settings_with(value: str | None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
+    env.pop("LOAN_HISTORY_RETENTION_DAYS", None)
+    if value is not None:
+        env["LOAN_HISTORY_RETENTION_DAYS"] = value
+    return subprocess.run(
+        [sys.executable, "-c", READ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(("value", "read"), [(None, "None"), ("", "None"), ("30", "30")])
+def test_the_setting_reads_unset_as_keep_and_a_number_as_days(value, read):
+    result = settings_with(value)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == read
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "thirty"])
+def test_a_retention_that_is_not_a_positive_number_of_days_stops_the_start(value):
+    result = settings_with(value)
+    assert result.returncode != 0
+    assert "LOAN_HISTORY_RETENTION_DAYS" in result.stderr
