@@ -3,11 +3,11 @@
 accounts knows nothing of loans (apps depend one way), so the library extends its user
 admin here: loan columns and an overdue filter on the list (annotated: a page of users is
 the same queries however many loans they have), and on a patron's page the desk's panel
-with Lend, Renew and Check-in, which post to the desk's own actions.
+with Lend, Renew and Check-in, which post to the desk's own actions. Registered, with
+reader privacy's additions, by ``privacy``.
 """
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
@@ -64,8 +64,3 @@ class PatronRecordAdmin(UserAdmin):
                 now=timezone.now(),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-
-User = get_user_model()
-admin.site.unregister(User)
-admin.site.register(User, PatronRecordAdmin)

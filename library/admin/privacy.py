@@ -2,8 +2,7 @@
 librarians' "Anonymise and deactivate" action (library.services.privacy.patron_erase).
 
 The user admin belongs to accounts, which may not know the library; the library extends it
-here and registers the extension in its place, so whatever accounts adds to the patron
-record (a card, the desk) is kept.
+(the patron record in ``patrons``, then this) and registers the extension in its place.
 """
 
 from django.contrib import admin, messages
@@ -15,19 +14,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin import UserAdmin
 from accounts.roles import is_librarian
 from backoffice.core.errors import DomainError
 from library.models import ANONYMISED_PATRON_USERNAME
 from library.services.privacy import patron_erase, patron_erase_refusals, retention_days_of
 
 from .audit import AuditChangesView
+from .patrons import PatronRecordAdmin
 
 User = get_user_model()
 
 
-class PatronPrivacyAdmin(UserAdmin):
-    actions = [*(UserAdmin.actions or []), "anonymise_and_deactivate"]
+class PatronPrivacyAdmin(PatronRecordAdmin):
+    actions = [*(PatronRecordAdmin.actions or []), "anonymise_and_deactivate"]
 
     def get_urls(self):
         # Audit, Changes covers every model with history; it needs a model admin to hang
