@@ -103,6 +103,15 @@ class StrictOrderingFilter(OrderingFilter):
                 "required": False,
                 "in": "query",
                 "description": "Sort by this field; a leading `-` sorts in descending order.",
-                "schema": {"type": "string", "enum": self.terms(view, list(fields))},
+                "schema": {
+                    "type": "string",
+                    "enum": self.terms(view, list(fields)),
+                    # Names for generated enums: TITLE, TITLE_DESC (not VALUE_1).
+                    "x-enum-varnames": [
+                        name.upper().replace("__", "_") + suffix
+                        for name in fields
+                        for suffix in ("", "_DESC")
+                    ],
+                },
             }
         ]

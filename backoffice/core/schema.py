@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import force_instance
+from drf_spectacular.plumbing import force_instance, get_override
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -144,12 +144,19 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
-        if direction == "response" and isinstance(
-            force_instance(serializer), serializers.ModelSerializer
-        ):
+        instance = force_instance(serializer)
+        if direction == "response" and isinstance(instance, serializers.ModelSerializer):
             # A model serializer sends every field of every row (null where the model
             # allows it); only plain serializers over dicts leave a non-required key out.
             schema["required"] = list(schema.get("properties", {}))
+            for field in schema.get("properties", {}).values():
+                field.pop("default", None)  # a default means nothing in an answer
+        # A mixin's docstring is a note for developers, not the body's description.
+        description = get_override(instance, "description", None) or _own_doc(type(instance))
+        if description:
+            schema["description"] = description
+        else:
+            schema.pop("description", None)
         return schema
 
     # --- errors -----------------------------------------------------------------------

@@ -85,7 +85,9 @@ class Refusals:
             )
         if status == 400 and self.field_map:
             field_map = {"$ref": f"#/components/schemas/{VALIDATION_ERROR}"}
-            schema = {"oneOf": [field_map, error_ref]} if codes else field_map
+            # Error first: a generated client tries the alternatives in order, and any object
+            # would pass for a field map.
+            schema = {"oneOf": [error_ref, field_map]} if codes else field_map
             description += " A field map (ValidationError) names each field in error."
         else:
             schema = error_ref
