@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "backoffice.core.schema_errors.error_codes_hook",
         "backoffice.core.schema_errors.servers_hook",
+        "backoffice.core.schema_links.links_hook",
     ],
 }
 

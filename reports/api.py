@@ -56,6 +56,7 @@ class ReadsOrGeneratesReports(BasePermission):
 class ReportView(APIView):
     permission_classes = [IsAuthenticated, ReadsOrGeneratesReports]
     raises = {"get": [NoReport, ReportUnreadable], "post": [services.BrokerUnavailable]}
+    links = {"post": {"get_report_task": {"task_id": "$response.body#/task_id"}}}
 
     @extend_schema(
         operation_id="get_latest_report",

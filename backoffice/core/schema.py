@@ -14,6 +14,7 @@ really does, derived from each view rather than written by hand:
   not demand a token for it.
 - Path ids are integers, and response fields a model serializer always sends are required.
 - Descriptions come from this project's docstrings only, never a library's.
+- Links say which answer gives the id a detail operation takes (``schema_links``).
 """
 
 import inspect
@@ -27,6 +28,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from backoffice.core.inputs import MAX_ID
 from backoffice.core.schema_errors import Refusals
+from backoffice.core.schema_links import declared_links
 from backoffice.core.serializers import StrictInputMixin
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -165,6 +167,11 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        links = declared_links(self.view, self.method)
+        for status, response in responses.items():
+            if links and status.startswith("2"):
+                response.setdefault("links", {}).update(links)
+                break
         for status, response in self._refusals().responses().items():
             responses.setdefault(status, response)
         return dict(sorted(responses.items()))

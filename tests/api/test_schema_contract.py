@@ -243,3 +243,27 @@ def test_a_views_declared_refusals_become_its_error_codes():
     assert responses["409"]["x-error-codes"] == ["shelf_closed"]
     assert "shelf_closed" in generated["components"]["schemas"]["ErrorCode"]["enum"]
     assert generated["paths"]["/example/"]["post"]["security"] == []
+
+
+def test_links_lead_from_an_answer_to_the_operations_taking_its_id(schema):
+    paths = schema["paths"]
+
+    created = paths["/borrow/"]["post"]["responses"]["201"]["links"]
+    assert created["return_borrow"] == {
+        "operationId": "return_borrow",
+        "parameters": {"id": "$response.body#/id"},
+    }
+    assert set(created) == {"get_borrow", "renew_borrow", "return_borrow"}
+    listed = paths["/books/"]["get"]["responses"]["200"]["links"]
+    assert listed["delete_book"]["parameters"] == {"id": "$response.body#/results/0/id"}
+    assert set(paths["/holds/"]["post"]["responses"]["201"]["links"]) == {
+        "get_hold",
+        "cancel_hold",
+    }
+    queued = paths["/reports/"]["post"]["responses"]["202"]["links"]
+    assert queued["get_report_task"]["parameters"] == {"task_id": "$response.body#/task_id"}
+    ids = {op["operationId"] for _m, _r, op in _operations(schema)}
+    for _method, route, operation in _operations(schema):
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                assert link["operationId"] in ids, route
