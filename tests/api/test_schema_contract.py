@@ -267,3 +267,12 @@ def test_links_lead_from_an_answer_to_the_operations_taking_its_id(schema):
         for response in operation["responses"].values():
             for link in response.get("links", {}).values():
                 assert link["operationId"] in ids, route
+
+
+def test_the_declared_406_is_what_a_non_json_accept_gets(schema, api_client):
+    declared = schema["paths"]["/books/"]["get"]["responses"]["406"]
+
+    response = api_client.get("/books/", HTTP_ACCEPT="application/xml")
+
+    assert response.status_code == 406
+    assert response.json()["code"] in declared["x-error-codes"]
