@@ -221,7 +221,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "backoffice.core.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "backoffice.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -253,13 +253,33 @@ REST_AUTH = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shelfwise API",
-    "DESCRIPTION": "Catalogue, circulation, statistics and reports of the Shelfwise library.",
+    "DESCRIPTION": (
+        "Catalogue, circulation, statistics and reports of the Shelfwise library.\n\n"
+        "Authentication: `POST /auth/login/` returns a key; send it as "
+        "`Authorization: Token <key>` (the word `Token`, a space, the key; not `Bearer`). "
+        "Request bodies are JSON. Lists are pages `{count, next, previous, results}` "
+        "(`page`, `page_size` at most 100). Refusals are `Error` (`{detail, code}`), invalid "
+        "input is `ValidationError` (a map of fields to messages). operationIds are stable."
+    ),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "Proprietary"},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Bodies are JSON only, whatever parsers a library's view lists.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStatusEnum": ["ok", "degraded"],
+        "ReachabilityEnum": ["ok", "unreachable"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backoffice.core.schema_errors.error_codes_hook",
+        "backoffice.core.schema_errors.servers_hook",
+        "backoffice.core.schema_links.links_hook",
+    ],
 }
 
 # --- Login lockout (django-axes; the policy is explained in accounts/lockout.py) -------

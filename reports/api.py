@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -14,7 +14,6 @@ from backoffice.core.serializers import refuse_body
 
 from . import reaper, selectors, services
 from .serializers import (
-    ErrorSerializer,
     ReportEnqueuedSerializer,
     ReportSerializer,
     ReportTaskSerializer,
@@ -54,25 +53,15 @@ class ReadsOrGeneratesReports(BasePermission):
         return is_librarian(request.user)
 
 
-_ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description="No valid token."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed for this role."),
-}
-
-
 class ReportView(APIView):
     permission_classes = [IsAuthenticated, ReadsOrGeneratesReports]
+    raises = {"get": [NoReport, ReportUnreadable], "post": [services.BrokerUnavailable]}
+    links = {"post": {"get_report_task": {"task_id": "$response.body#/task_id"}}}
 
     @extend_schema(
+        operation_id="get_latest_report",
         summary="The latest report",
-        responses={
-            200: ReportSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="No report yet (`no_report`)."),
-            503: OpenApiResponse(
-                ErrorSerializer, description="The report file is unreadable (`report_unreadable`)."
-            ),
-            **_ERRORS,
-        },
+        responses={200: ReportSerializer},
     )
     def get(self, request):
         try:
@@ -86,15 +75,10 @@ class ReportView(APIView):
         return Response({"file": latest.name, **report})
 
     @extend_schema(
+        operation_id="generate_report",
         summary="Generate a report in the background",
         request=None,
-        responses={
-            202: ReportEnqueuedSerializer,
-            503: OpenApiResponse(
-                ErrorSerializer, description="Task queue unreachable (`broker_unavailable`)."
-            ),
-            **_ERRORS,
-        },
+        responses={202: ReportEnqueuedSerializer},
     )
     def post(self, request):
         refuse_body(request)
@@ -109,14 +93,12 @@ class ReportView(APIView):
 
 class ReportTaskView(APIView):
     permission_classes = [IsAuthenticated, ReadsOrGeneratesReports]
+    raises = {"get": [ReportTaskNotFound]}
 
     @extend_schema(
+        operation_id="get_report_task",
         summary="State of a report task",
-        responses={
-            200: ReportTaskSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="Unknown or malformed task id."),
-            **_ERRORS,
-        },
+        responses={200: ReportTaskSerializer},
     )
     def get(self, request, task_id: str):
         # A task whose worker died says so now, not at the next beat run.

@@ -47,14 +47,9 @@ class ReportEnqueuedSerializer(serializers.Serializer):
 
 class ReportTaskSerializer(serializers.Serializer):
     task_id = serializers.UUIDField()
-    state = serializers.ChoiceField(
-        choices=["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"]
-    )
+    # The states a report task can be in: nothing revokes one, and RETRY is the task
+    # waiting to try again after the database dropped its connection.
+    state = serializers.ChoiceField(choices=["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE"])
     file = serializers.CharField(required=False, help_text="Present once state is SUCCESS.")
     error = serializers.CharField(required=False, help_text="Present when state is FAILURE.")
     date_done = serializers.DateTimeField(required=False)
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()

@@ -78,6 +78,7 @@ class JsonApiMixin:
 
     parser_classes = [JSONParser]
     lookup_value_regex = "[^/]+"
+    lookup_is_id = True  # the schema types the path id as an integer (core.schema)
 
     def get_object(self):
         if parse_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field]) is None:

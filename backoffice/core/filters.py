@@ -2,6 +2,10 @@
 
 import django_filters
 from django_filters.fields import DateRangeField, RangeField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 
 from .forms import IdFormField, IsoDayFormField
 
@@ -25,6 +29,8 @@ class IsoDateFromToRangeFilter(django_filters.DateFromToRangeFilter):
     field_class = IsoDateRangeField
 
 
+# A boolean in the schema, so clients send true/false (not a string enum of choices).
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.ChoiceFilter):
     """true/false (or 1/0); anything else is a 400 instead of being silently ignored.
 
@@ -66,3 +72,46 @@ class StrictFilterSet(django_filters.FilterSet):
                 for name in empty:
                     data[name] = "-"  # fails the field's own validation: a 400
         super().__init__(data, *args, **kwargs)
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """``?ordering=`` takes one of the view's ``ordering_fields``, ascending or with ``-``
+    for descending; anything else (an unknown field, an empty value, a list) is a 400
+    instead of being ignored. The schema lists the accepted values as an enum."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None:
+            return self.get_default_ordering(view)
+        terms = self.terms(view, self.get_valid_fields(queryset, view, {"request": request}))
+        if raw not in terms:
+            raise ValidationError({self.ordering_param: [f"One of: {', '.join(terms)}."]})
+        return [raw]
+
+    @staticmethod
+    def terms(view, fields) -> list[str]:
+        names = [name for name, _ in fields] if fields and isinstance(fields[0], tuple) else fields
+        return [term for name in names for term in (name, f"-{name}")]
+
+    def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", None)
+        if not fields or fields == "__all__":
+            return super().get_schema_operation_parameters(view)
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort by this field; a leading `-` sorts in descending order.",
+                "schema": {
+                    "type": "string",
+                    "enum": self.terms(view, list(fields)),
+                    # Names for generated enums: TITLE, TITLE_DESC (not VALUE_1).
+                    "x-enum-varnames": [
+                        name.upper().replace("__", "_") + suffix
+                        for name in fields
+                        for suffix in ("", "_DESC")
+                    ],
+                },
+            }
+        ]

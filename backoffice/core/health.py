@@ -4,7 +4,7 @@ import logging
 import os
 
 from django.db import DatabaseError, connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -43,22 +43,23 @@ def database_is_reachable() -> bool:
         return False
 
 
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    database = serializers.ChoiceField(choices=["ok", "unreachable"])
+    broker = serializers.ChoiceField(choices=["ok", "unreachable"])
+
+
 class HealthView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="get_health",
+        summary="Whether the database and the broker are reachable",
         responses={
-            200: inline_serializer(
-                "Health",
-                {
-                    "status": serializers.CharField(),
-                    "database": serializers.CharField(),
-                    "broker": serializers.CharField(),
-                },
-            ),
-            503: None,
-        }
+            200: OpenApiResponse(HealthSerializer, description="Both reachable."),
+            503: OpenApiResponse(HealthSerializer, description="Either one is unreachable."),
+        },
     )
     def get(self, request):
         checks = {

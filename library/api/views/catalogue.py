@@ -26,6 +26,7 @@ class AuthorViewSet(JsonApiMixin, viewsets.ModelViewSet):
     search_fields = ["name", "nationality"]
     ordering_fields = ["name", "birthdate", "book_count", "id"]
     filterset_fields = ["nationality"]
+    raises = {"destroy": [services.ProtectedFromDeletion]}
 
     def get_queryset(self):
         return selectors.author_list()
@@ -60,6 +61,7 @@ class BookViewSet(JsonApiMixin, viewsets.ModelViewSet):
         "available_copies",
         "id",
     ]
+    raises = {"destroy": [services.ProtectedFromDeletion]}
 
     def get_queryset(self):
         return selectors.book_list()
@@ -80,6 +82,7 @@ class BookViewSet(JsonApiMixin, viewsets.ModelViewSet):
     @extend_schema(
         parameters=[AvailableByGenreQuerySerializer],
         responses=GenreAvailabilitySerializer(many=True),
+        operation_id="list_available_books_by_genre",
         summary="Books with copies on the shelf, grouped by genre",
     )
     @action(

@@ -37,6 +37,24 @@ class BorrowViewSet(
     filterset_class = BorrowFilter
     search_fields = ["book__title", "book__author__name"]
     ordering_fields = ["borrow_date", "due_date", "return_date", "id"]
+    raises = {
+        "create": [
+            services.LendingNotAllowed,
+            services.BorrowerNotAllowed,
+            services.UserNotFound,
+            services.BookNotFound,
+            services.NoCopiesAvailable,
+            services.AlreadyBorrowed,
+            services.LoanLimitReached,
+        ],
+        "return_book": [services.BorrowNotFound, services.AlreadyReturned],
+        "renew": [
+            services.BorrowNotFound,
+            services.AlreadyReturned,
+            services.RenewalLimitReached,
+            services.WantedByHold,
+        ],
+    }
 
     def get_queryset(self):
         return selectors.borrow_list(user=self.request.user)
@@ -46,7 +64,12 @@ class BorrowViewSet(
             return [BorrowRateThrottle()]
         return super().get_throttles()
 
-    @extend_schema(request=BorrowCreateSerializer, responses={201: BorrowSerializer})
+    @extend_schema(
+        request=BorrowCreateSerializer,
+        responses={201: BorrowSerializer},
+        operation_id="create_borrow",
+        summary="Borrow a book (librarians: lend it to a patron)",
+    )
     def create(self, request):
         payload = BorrowCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -57,7 +80,12 @@ class BorrowViewSet(
         )
         return Response(BorrowSerializer(borrow).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: BorrowSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: BorrowSerializer},
+        operation_id="return_borrow",
+        summary="Return a loan",
+    )
     @action(detail=True, methods=["put"], url_path="return", filter_backends=[])
     def return_book(self, request, pk=None):
         refuse_body(request)
@@ -67,6 +95,7 @@ class BorrowViewSet(
     @extend_schema(
         request=None,
         responses={200: BorrowSerializer},
+        operation_id="renew_borrow",
         summary="Renew a loan: one more loan period from its due date (or from now)",
     )
     @action(detail=True, methods=["put"], url_path="renew", filter_backends=[])

@@ -23,6 +23,19 @@ class HoldViewSet(
     filterset_class = HoldFilter
     search_fields = ["book__title", "book__author__name"]
     ordering_fields = ["placed_at", "expires_at", "id"]
+    raises = {
+        "create": [
+            services.LendingNotAllowed,
+            services.BorrowerNotAllowed,
+            services.UserNotFound,
+            services.BookNotFound,
+            services.CopiesAvailable,
+            services.AlreadyBorrowedNoHold,
+            services.AlreadyOnHold,
+            services.HoldLimitReached,
+        ],
+        "cancel": [services.HoldNotFound, services.HoldClosed],
+    }
 
     def get_queryset(self):
         return selectors.hold_list(user=self.request.user)
@@ -30,6 +43,7 @@ class HoldViewSet(
     @extend_schema(
         request=HoldCreateSerializer,
         responses={201: HoldSerializer},
+        operation_id="place_hold",
         summary="Place a hold on a title none of whose copies is on the shelf",
     )
     def create(self, request):
@@ -42,7 +56,12 @@ class HoldViewSet(
         )
         return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: HoldSerializer}, summary="Cancel a hold")
+    @extend_schema(
+        request=None,
+        responses={200: HoldSerializer},
+        operation_id="cancel_hold",
+        summary="Cancel a hold",
+    )
     @action(detail=True, methods=["put"], url_path="cancel", filter_backends=[])
     def cancel(self, request, pk=None):
         refuse_body(request)

@@ -22,7 +22,12 @@ class StatsView(APIView):
 
     # The query serializer documents the parameters with their real bounds (limit 1-50,
     # dates as dates), so a schema-valid request is one the view accepts.
-    @extend_schema(parameters=[StatsQuerySerializer], responses=StatsSerializer)
+    @extend_schema(
+        parameters=[StatsQuerySerializer],
+        responses=StatsSerializer,
+        operation_id="get_stats",
+        summary="Circulation statistics for a period",
+    )
     def get(self, request):
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
