@@ -4,11 +4,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from backoffice.core.api import JsonApiMixin
+from backoffice.core.filters import StrictOrderingFilter
 from library import selectors, services
 from library.api.filters import BookFilter, BookSearchFilter
 from library.api.permissions import CatalogueReadOrLibrarianWrite
@@ -50,7 +50,7 @@ class BookViewSet(JsonApiMixin, viewsets.ModelViewSet):
     serializer_class = BookSerializer
     permission_classes = [CatalogueReadOrLibrarianWrite]
     filterset_class = BookFilter
-    filter_backends = [DjangoFilterBackend, BookSearchFilter, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, BookSearchFilter, StrictOrderingFilter]
     search_fields = ["title", "isbn", "author__name"]
     ordering_fields = [
         "title",

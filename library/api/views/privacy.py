@@ -32,6 +32,7 @@ class ReadingHistoryView(APIView):
 
     @extend_schema(
         responses=ReadingHistoryChoiceSerializer,
+        operation_id="get_reading_history_choice",
         summary="How long your returned loans keep your name",
     )
     def get(self, request):
@@ -40,6 +41,7 @@ class ReadingHistoryView(APIView):
     @extend_schema(
         request=ReadingHistoryChoiceSerializer,
         responses=ReadingHistoryChoiceSerializer,
+        operation_id="set_reading_history_choice",
         summary="Keep your reading history, forget returned loans after N days, or follow "
         "the library's setting",
     )
@@ -59,6 +61,7 @@ class PatronExportView(APIView):
 
     @extend_schema(
         responses=PatronExportSerializer,
+        operation_id="export_my_data",
         summary="Everything the library holds about you, as one JSON document",
     )
     def get(self, request):
