@@ -1,6 +1,7 @@
 """Reads of the catalogue and circulation, computed in the database. One module per
 question area; callers import from here."""
 
+from .blocks import blocks_of  # noqa: F401
 from .catalogue import (  # noqa: F401
     GenreAvailability,
     author_list,
@@ -11,6 +12,7 @@ from .catalogue import (  # noqa: F401
 from .circulation import borrow_list  # noqa: F401
 from .dashboard import DashboardFigures, dashboard_figures, scalar, single_row  # noqa: F401  # noqa: F401
 from .holds import hold_list, position_of, queue_position, waiting_holds_count  # noqa: F401
+from .notices import NoticeLine, notices_of  # noqa: F401
 from .stats import (  # noqa: F401
     BorrowStats,
     Period,

@@ -1,0 +1,327 @@
+"""Notices: the daily run that e-mails patrons about their loans and holds, and the
+hold-ready mail sent as soon as the return that trapped a copy commits.
+
+For each kind and stage, a batch of items due a notice is read and row-locked in one
+query (``SKIP LOCKED``: a loan being returned, or taken by another run, is left alone), and
+the notices are claimed by inserting them: the unique constraint lets each (kind, item,
+stage, round) in once, so of two runs the one whose insert lands sends. The claimed items
+are read back, grouped by patron into one e-mail each, and queued (django-post-office) in
+the same transaction: a run killed half-way leaves nothing half-done, and the next run
+sends what it had not committed. The items are chosen under their row locks, so a loan
+returned or a hold collected before the run reaches it is never told about; one returned
+while the run holds it waits for the run.
+
+Every batch costs the same few queries: select-and-lock, claim, read back the winners,
+queue the mail, link the notices to it.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from post_office import mail
+from post_office.models import Email, EmailTemplate
+
+from backoffice.core.background import nudge_after_commit
+from library.models import Borrow, Hold, Notice, NoticeKind, PatronPreferences
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_NAMES = {kind: f"notice_{kind}" for kind in NoticeKind.values}
+
+
+@dataclass
+class RunResult:
+    emails: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    items: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    no_address: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    batches: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "emails": dict(self.emails),
+            "items": dict(self.items),
+            "no_address": dict(self.no_address),
+            "batches": self.batches,
+        }
+
+
+@dataclass(frozen=True)
+class Stage:
+    kind: str
+    stage: int
+    candidates: object  # a queryset of Borrow or Hold
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the library's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def library_today(now: datetime) -> date:
+    return timezone.localtime(now).date()
+
+
+def stages_due(now: datetime) -> list[Stage]:
+    """Every (kind, stage) and the items that are due it now, by library calendar days."""
+    today = library_today(now)
+    stages = []
+    courtesy_off = PatronPreferences.objects.filter(
+        user_id=OuterRef("user_id"), courtesy_notices=False
+    )
+    days = settings.NOTICE_DUE_SOON_DAYS
+    stages.append(
+        Stage(
+            NoticeKind.DUE_SOON,
+            days,
+            Borrow.objects.open()
+            .filter(due_date__gt=now, due_date__lt=day_start(today + timedelta(days=days + 1)))
+            .exclude(Exists(courtesy_off))
+            .exclude(Exists(Notice.objects.of_loan(NoticeKind.DUE_SOON, days))),
+        )
+    )
+    # Overdue by d days: due on the library day d days ago or before, but not yet at the
+    # next stage (a loan found at 8 days is told the 7-day notice, never the 1-day one).
+    overdue_days = settings.NOTICE_OVERDUE_DAYS
+    for stage, following in zip(overdue_days, [*overdue_days[1:], None], strict=True):
+        loans = Borrow.objects.open().filter(
+            due_date__lt=day_start(today - timedelta(days=stage - 1))
+        )
+        if following is not None:
+            loans = loans.filter(due_date__gte=day_start(today - timedelta(days=following - 1)))
+        stages.append(
+            Stage(
+                NoticeKind.OVERDUE,
+                stage,
+                loans.exclude(Exists(Notice.objects.of_loan(NoticeKind.OVERDUE, stage))),
+            )
+        )
+    stages.append(Stage(NoticeKind.HOLD_READY, 0, hold_ready_candidates()))
+    reminder = settings.NOTICE_PICKUP_REMINDER_DAYS
+    stages.append(
+        Stage(
+            NoticeKind.PICKUP_REMINDER,
+            reminder,
+            Hold.objects.ready()
+            .filter(
+                expires_at__gt=now,
+                expires_at__lt=day_start(today + timedelta(days=reminder + 1)),
+            )
+            .exclude(Exists(Notice.objects.of_hold(NoticeKind.PICKUP_REMINDER, reminder))),
+        )
+    )
+    stages.append(
+        Stage(
+            NoticeKind.HOLD_EXPIRED,
+            0,
+            Hold.objects.filter(
+                status=Hold.Status.EXPIRED,
+                closed_at__gte=now - timedelta(days=settings.NOTICE_EXPIRED_WITHIN_DAYS),
+            ).exclude(Exists(Notice.objects.of_hold(NoticeKind.HOLD_EXPIRED))),
+        )
+    )
+    return stages
+
+
+def hold_ready_candidates():
+    return Hold.objects.ready().exclude(Exists(Notice.objects.of_hold(NoticeKind.HOLD_READY)))
+
+
+def notices_run(*, now: datetime | None = None, batch: int | None = None) -> RunResult:
+    """The daily run: every kind and stage, in batches. Safe to run twice at once."""
+    now = now or timezone.now()
+    result = RunResult()
+    templates = _templates()
+    for stage in stages_due(now):
+        _send_stage(
+            stage,
+            now=now,
+            batch=batch or settings.NOTICE_BATCH_SIZE,
+            templates=templates,
+            result=result,
+        )
+    if any(result.emails.values()):
+        logger.info("Notices queued: %s", result.as_dict())
+    return result
+
+
+def notices_hold_ready(*, hold_ids: list[int] | None = None, now=None) -> RunResult:
+    """Hold-ready mail for these ready holds (all ready holds not yet told, if None)."""
+    now = now or timezone.now()
+    candidates = hold_ready_candidates()
+    if hold_ids is not None:
+        candidates = candidates.filter(pk__in=hold_ids)
+    result = RunResult()
+    _send_stage(
+        Stage(NoticeKind.HOLD_READY, 0, candidates),
+        now=now,
+        batch=settings.NOTICE_BATCH_SIZE,
+        templates=_templates(),
+        result=result,
+    )
+    return result
+
+
+def hold_ready_after_commit(hold_id: int) -> None:
+    """Once the transaction that made the hold ready commits, queue its patron's mail.
+
+    In-process and best effort: should it fail, the mail-delivery job (every minute) and
+    the daily run pick up every ready hold not yet told.
+    """
+
+    def send():
+        try:
+            notices_hold_ready(hold_ids=[hold_id])
+        except Exception:
+            logger.warning(
+                "Hold-ready notice for hold %s left to the next run", hold_id, exc_info=True
+            )
+
+    transaction.on_commit(send)
+
+
+def _templates() -> dict[str, EmailTemplate]:
+    found = {
+        t.name: t
+        for t in EmailTemplate.objects.filter(name__in=TEMPLATE_NAMES.values(), language="")
+    }
+    return {kind: found[name] for kind, name in TEMPLATE_NAMES.items() if name in found}
+
+
+def _send_stage(stage: Stage, *, now, batch: int, templates, result: RunResult) -> None:
+    is_loan = stage.kind in (NoticeKind.DUE_SOON, NoticeKind.OVERDUE)
+    while True:
+        with transaction.atomic():
+            items = list(
+                stage.candidates.select_related("user", "book__author")
+                .select_for_update(of=("self",), skip_locked=True)
+                .order_by("user_id", "id")[:batch]
+            )
+            if not items:
+                return
+            queued = _claim_and_queue(
+                stage, items, is_loan=is_loan, now=now, templates=templates, result=result
+            )
+            if queued:
+                nudge_after_commit("library.tasks.deliver_mail")
+        result.batches += 1
+        if len(items) < batch:
+            return
+
+
+def _claim_and_queue(stage: Stage, items, *, is_loan: bool, now, templates, result) -> int:
+    run = uuid.uuid4()
+    item_field = "borrow_id" if is_loan else "hold_id"
+    Notice.objects.bulk_create(
+        [
+            Notice(
+                kind=stage.kind,
+                stage=stage.stage,
+                round=item.renewals if is_loan else 0,
+                user_id=item.user_id,
+                status=Notice.Status.QUEUED if item.user.email else Notice.Status.NO_ADDRESS,
+                run=run,
+                created_at=now,
+                **{item_field: item.pk},
+            )
+            for item in items
+        ],
+        ignore_conflicts=True,
+    )
+    # What this run inserted; an item another run claimed first is that run's to send.
+    won = dict(Notice.objects.filter(run=run).values_list(item_field, "pk"))
+    by_patron: dict[int, list] = defaultdict(list)
+    for item in items:
+        if item.pk in won:
+            by_patron[item.user_id].append(item)
+    template = templates.get(stage.kind)
+    emails, links, unreachable = [], [], []
+    for patron_items in by_patron.values():
+        user = patron_items[0].user
+        notice_ids = [won[item.pk] for item in patron_items]
+        result.items[stage.kind] += len(patron_items)
+        if not user.email:
+            result.no_address[stage.kind] += 1
+            continue
+        try:
+            email = mail.send(
+                recipients=[user.email],
+                sender=settings.DEFAULT_FROM_EMAIL,
+                template=template or TEMPLATE_NAMES[stage.kind],
+                context=notice_context(user, patron_items, stage.kind, now=now),
+                commit=False,
+            )
+        except ValidationError:
+            # An address that is not one (typed by hand, imported): as good as none.
+            unreachable += notice_ids
+            result.no_address[stage.kind] += 1
+            continue
+        emails.append(email)
+        links.append(notice_ids)
+    if emails:
+        Email.objects.bulk_create(emails)
+        Notice.objects.bulk_update(
+            [
+                Notice(pk=pk, email_id=email.pk, status=Notice.Status.QUEUED)
+                for email, ids in zip(emails, links, strict=True)
+                for pk in ids
+            ]
+            + [Notice(pk=pk, email_id=None, status=Notice.Status.NO_ADDRESS) for pk in unreachable],
+            ["email", "status"],
+        )
+    elif unreachable:
+        Notice.objects.filter(pk__in=unreachable).update(status=Notice.Status.NO_ADDRESS)
+    result.emails[stage.kind] += len(emails)
+    return len(emails)
+
+
+def notice_context(user, items, kind, *, now) -> dict:
+    """What a notice template sees: the patron's name and their items of this kind."""
+    today = library_today(now)
+    rows = []
+    for item in items:
+        row = {"title": item.book.title, "author": item.book.author.name}
+        if isinstance(item, Borrow):
+            row["due_date"] = item.due_date
+            row["days_overdue"] = max((today - timezone.localtime(item.due_date).date()).days, 0)
+        else:
+            row["expires_at"] = item.expires_at
+            row["ready_at"] = item.ready_at
+        rows.append(row)
+    return {
+        "name": user.get_full_name() or user.get_username(),
+        "username": user.get_username(),
+        "items": rows,
+        "kind": kind,
+        "block_after_days": settings.BLOCK_AFTER_OVERDUE_DAYS,
+    }
+
+
+def preferences_update(*, user, courtesy_notices: bool) -> PatronPreferences:
+    """A patron's choice about courtesy notices (overdue and hold notices always go)."""
+    prefs, _ = PatronPreferences.objects.update_or_create(
+        user=user, defaults={"courtesy_notices": courtesy_notices}
+    )
+    return prefs
+
+
+def notice_resend(*, notice_ids) -> int:
+    """Queue again the e-mails of these notices (those whose delivery failed, usually)."""
+    from backoffice.core.mail import mail_requeue
+
+    email_ids = set(
+        Notice.objects.filter(pk__in=list(notice_ids), email__isnull=False).values_list(
+            "email_id", flat=True
+        )
+    )
+    count = mail_requeue(email_ids)
+    if count:
+        nudge_after_commit("library.tasks.deliver_mail")
+    return count
