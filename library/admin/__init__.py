@@ -3,4 +3,4 @@
 One module per feature; importing the package registers them all.
 """
 
-from . import catalogue, circulation, holds  # noqa: F401
+from . import blocks, catalogue, circulation, holds, notices  # noqa: F401

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,6 +14,7 @@ from library import services
 from library.models import Borrow, Hold, Notice, PatronPreferences
 
 from ...factories import AuthorFactory, BookFactory, BorrowFactory, HoldFactory, UserFactory
+from ...smtp import Mailbox
 
 pytestmark = pytest.mark.django_db
 
@@ -260,9 +262,6 @@ def test_smtp_down_retries_with_backoff_then_delivers_exactly_once(smtp_down, se
     assert email.logs.filter(status=STATUS.failed).count() == 2
 
     # The server comes back.
-    from aiosmtpd.controller import Controller
-
-    from .conftest import Mailbox
 
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
