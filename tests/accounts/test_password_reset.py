@@ -11,7 +11,6 @@ from backoffice.core.mail import mail_deliver
 from ..admin.conftest import messages_of, web_client_for
 from ..conftest import client_for
 from ..factories import LibrarianFactory, UserFactory
-from ..smtp import smtp_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
