@@ -16,9 +16,11 @@ from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from post_office import mail
+from post_office.models import EmailTemplate
 from rest_framework import serializers
 
 from backoffice.core.background import nudge_after_commit
+from backoffice.core.mail import mail_render
 from backoffice.core.serializers import StrictInputMixin
 
 RESET_TEMPLATE = "password_reset"
@@ -49,11 +51,15 @@ def password_reset_mail_queue(*, user) -> bool:
     """
     if not user.email:
         return False
+    subject, text, html = mail_render(
+        EmailTemplate.objects.get(name=RESET_TEMPLATE, language=""), _reset_context(user)
+    )
     mail.send(
         recipients=[user.email],
         sender=settings.DEFAULT_FROM_EMAIL,
-        template=RESET_TEMPLATE,
-        context=_reset_context(user),
+        subject=subject,
+        message=text,
+        html_message=html,
     )
     nudge_after_commit("library.tasks.deliver_mail")
     return True

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.template import Context, Template, TemplateSyntaxError
+from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -26,6 +26,7 @@ from unfold.decorators import action, display
 from backoffice.core.admin import ReadOnlyAdminMixin, when
 from backoffice.core.admin_inputs import AdminInputGuardMixin
 from backoffice.core.inputs import parse_id
+from backoffice.core.mail import mail_render
 from library import selectors, services
 from library.models import Notice, PatronPreferences
 
@@ -316,13 +317,15 @@ class EmailTemplateAdmin(AdminInputGuardMixin, ModelAdmin):
 
 
 def render_preview(template: EmailTemplate, user):
-    context = Context(selectors.notice_preview_context(template.name, user))
     try:
-        return {
-            "to": user.email or _("(no address: this patron would be phoned)"),
-            "subject": Template(template.subject).render(context),
-            "text": Template(template.content).render(context),
-            "html": clean_html(Template(template.html_content).render(context)),
-        }, None
+        subject, text, html = mail_render(
+            template, selectors.notice_preview_context(template.name, user)
+        )
     except TemplateSyntaxError as exc:
         return None, str(exc)
+    return {
+        "to": user.email or _("(no address: this patron would be phoned)"),
+        "subject": subject,
+        "text": text,
+        "html": clean_html(html),
+    }, None

@@ -29,15 +29,16 @@ AUDITOR_CODENAMES = {
 
 SIGNATURE = "Shelfwise library"
 
-# Plain text bodies are rendered without HTML escaping ("Pride & Prejudice", not
-# "Pride &amp; Prejudice"); subjects too. HTML bodies keep Django's escaping.
+# Subjects and plain text bodies are rendered without HTML escaping ("Pride & Prejudice",
+# not "Pride &amp; Prejudice"); HTML bodies keep Django's escaping
+# (backoffice.core.mail.mail_render).
 TEMPLATES = {
     "notice_due_soon": (
         "Courtesy reminder: loans due back within a few days.",
-        "{% autoescape off %}{% if items|length == 1 %}“{{ items.0.title }}” is due back "
+        "{% if items|length == 1 %}“{{ items.0.title }}” is due back "
         '{{ items.0.due_date|date:"l j F" }}{% else %}{{ items|length }} books are due back '
-        "soon{% endif %}{% endautoescape %}",
-        """{% autoescape off %}Dear {{ name }},
+        "soon{% endif %}",
+        """Dear {{ name }},
 
 {% if items|length == 1 %}This book is{% else %}These books are{% endif %} due back soon:
 
@@ -48,7 +49,7 @@ You can turn these reminders off in the app; overdue notices are always sent.
 
 """
         + SIGNATURE
-        + "\n{% endautoescape %}",
+        + "\n",
         """<p>Dear {{ name }},</p>
 <p>{% if items|length == 1 %}This book is{% else %}These books are{% endif %} due back soon:</p>
 <ul>{% for item in items %}
@@ -62,9 +63,9 @@ You can turn these reminders off in the app; overdue notices are always sent.</p
     ),
     "notice_overdue": (
         "Loans past their due date (sent at each overdue stage).",
-        "{% autoescape off %}{% if items|length == 1 %}Overdue: “{{ items.0.title }}”"
-        "{% else %}{{ items|length }} books are overdue{% endif %}{% endautoescape %}",
-        """{% autoescape off %}Dear {{ name }},
+        "{% if items|length == 1 %}Overdue: “{{ items.0.title }}”"
+        "{% else %}{{ items|length }} books are overdue{% endif %}",
+        """Dear {{ name }},
 
 {% if items|length == 1 %}This book is{% else %}These books are{% endif %} overdue:
 
@@ -75,7 +76,7 @@ With a loan more than {{ block_after_days }} days overdue you cannot borrow, ren
 
 """
         + SIGNATURE
-        + "\n{% endautoescape %}",
+        + "\n",
         """<p>Dear {{ name }},</p>
 <p>{% if items|length == 1 %}This book is{% else %}These books are{% endif %} overdue:</p>
 <ul>{% for item in items %}
@@ -89,9 +90,9 @@ With a loan more than {{ block_after_days }} days overdue you cannot borrow, ren
     ),
     "notice_hold_ready": (
         "A hold's copy is on the hold shelf (sent when the return that trapped it is saved).",
-        "{% autoescape off %}{% if items|length == 1 %}“{{ items.0.title }}” is waiting for you"
-        "{% else %}{{ items|length }} books are waiting for you{% endif %}{% endautoescape %}",
-        """{% autoescape off %}Dear {{ name }},
+        "{% if items|length == 1 %}“{{ items.0.title }}” is waiting for you"
+        "{% else %}{{ items|length }} books are waiting for you{% endif %}",
+        """Dear {{ name }},
 
 {% if items|length == 1 %}A book you asked for is{% else %}Books you asked for are{% endif %} ready for you on the hold shelf:
 
@@ -101,7 +102,7 @@ Collect {% if items|length == 1 %}it{% else %}them{% endif %} at the desk; after
 
 """
         + SIGNATURE
-        + "\n{% endautoescape %}",
+        + "\n",
         """<p>Dear {{ name }},</p>
 <p>{% if items|length == 1 %}A book you asked for is{% else %}Books you asked for are{% endif %} ready for you on the hold shelf:</p>
 <ul>{% for item in items %}
@@ -114,9 +115,9 @@ Collect {% if items|length == 1 %}it{% else %}them{% endif %} at the desk; after
     ),
     "notice_pickup_reminder": (
         "A ready hold's pickup deadline is tomorrow.",
-        "{% autoescape off %}Last chance: collect {% if items|length == 1 %}“{{ items.0.title }}”"
-        "{% else %}{{ items|length }} books{% endif %} by tomorrow{% endautoescape %}",
-        """{% autoescape off %}Dear {{ name }},
+        "Last chance: collect {% if items|length == 1 %}“{{ items.0.title }}”"
+        "{% else %}{{ items|length }} books{% endif %} by tomorrow",
+        """Dear {{ name }},
 
 {% if items|length == 1 %}A book is{% else %}Books are{% endif %} still waiting for you on the hold shelf, but not for long:
 
@@ -126,7 +127,7 @@ After that the copy goes to the next reader.
 
 """
         + SIGNATURE
-        + "\n{% endautoescape %}",
+        + "\n",
         """<p>Dear {{ name }},</p>
 <p>{% if items|length == 1 %}A book is{% else %}Books are{% endif %} still waiting for you on the hold shelf, but not for long:</p>
 <ul>{% for item in items %}
@@ -139,10 +140,10 @@ After that the copy goes to the next reader.
     ),
     "notice_hold_expired": (
         "A ready hold was not collected in time.",
-        "{% autoescape off %}{% if items|length == 1 %}Your hold on “{{ items.0.title }}” has "
+        "{% if items|length == 1 %}Your hold on “{{ items.0.title }}” has "
         "expired{% else %}{{ items|length }} of your holds have expired{% endif %}"
-        "{% endautoescape %}",
-        """{% autoescape off %}Dear {{ name }},
+        "",
+        """Dear {{ name }},
 
 {% if items|length == 1 %}This hold was{% else %}These holds were{% endif %} not collected in time and {% if items|length == 1 %}has{% else %}have{% endif %} expired:
 
@@ -152,7 +153,7 @@ The copy has gone to the next reader. You can place a new hold in the app.
 
 """
         + SIGNATURE
-        + "\n{% endautoescape %}",
+        + "\n",
         """<p>Dear {{ name }},</p>
 <p>{% if items|length == 1 %}This hold was{% else %}These holds were{% endif %} not collected in time and {% if items|length == 1 %}has{% else %}have{% endif %} expired:</p>
 <ul>{% for item in items %}
@@ -166,7 +167,7 @@ The copy has gone to the next reader. You can place a new hold in the app.
     "password_reset": (
         "Password reset: asked for in the app, or sent by a librarian.",
         "Set your Shelfwise password",
-        """{% autoescape off %}Dear {{ name }},
+        """Dear {{ name }},
 
 Someone (we hope you) asked to set a new password for the library account "{{ username }}".
 {% if link %}
@@ -181,7 +182,7 @@ They work once, for {{ valid_days }} day{{ valid_days|pluralize }}. If you did n
 
 """
         + SIGNATURE
-        + "\n{% endautoescape %}",
+        + "\n",
         """<p>Dear {{ name }},</p>
 <p>Someone (we hope you) asked to set a new password for the library account “{{ username }}”.</p>
 {% if link %}<p><a href="{{ link }}">Choose your new password</a></p>

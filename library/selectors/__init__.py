@@ -12,7 +12,7 @@ from .catalogue import (  # noqa: F401
 from .circulation import borrow_list  # noqa: F401
 from .dashboard import DashboardFigures, dashboard_figures, scalar, single_row  # noqa: F401  # noqa: F401
 from .holds import hold_list, position_of, queue_position, waiting_holds_count  # noqa: F401
-from .notices import NoticeLine, notices_of  # noqa: F401
+from .notices import NoticeLine, notice_preview_context, notices_of  # noqa: F401
 from .stats import (  # noqa: F401
     BorrowStats,
     Period,

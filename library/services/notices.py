@@ -30,6 +30,7 @@ from post_office import mail
 from post_office.models import Email, EmailTemplate
 
 from backoffice.core.background import nudge_after_commit
+from backoffice.core.mail import mail_render
 from library.models import Borrow, Hold, Notice, NoticeKind, PatronPreferences
 
 logger = logging.getLogger(__name__)
@@ -188,11 +189,13 @@ def hold_ready_after_commit(hold_id: int) -> None:
 
 
 def _templates() -> dict[str, EmailTemplate]:
+    """The notice templates, read once per run. A missing one is a deployment error (the
+    data migration ships them; the admin cannot delete them), so it fails the run loudly."""
     found = {
         t.name: t
         for t in EmailTemplate.objects.filter(name__in=TEMPLATE_NAMES.values(), language="")
     }
-    return {kind: found[name] for kind, name in TEMPLATE_NAMES.items() if name in found}
+    return {kind: found[name] for kind, name in TEMPLATE_NAMES.items()}
 
 
 def _send_stage(stage: Stage, *, now, batch: int, templates, result: RunResult) -> None:
@@ -241,7 +244,7 @@ def _claim_and_queue(stage: Stage, items, *, is_loan: bool, now, templates, resu
     for item in items:
         if item.pk in won:
             by_patron[item.user_id].append(item)
-    template = templates.get(stage.kind)
+    template = templates[stage.kind]
     emails, links, unreachable = [], [], []
     for patron_items in by_patron.values():
         user = patron_items[0].user
@@ -250,12 +253,16 @@ def _claim_and_queue(stage: Stage, items, *, is_loan: bool, now, templates, resu
         if not user.email:
             result.no_address[stage.kind] += 1
             continue
+        subject, text, html = mail_render(
+            template, notice_context(user, patron_items, stage.kind, now=now)
+        )
         try:
             email = mail.send(
                 recipients=[user.email],
                 sender=settings.DEFAULT_FROM_EMAIL,
-                template=template or TEMPLATE_NAMES[stage.kind],
-                context=notice_context(user, patron_items, stage.kind, now=now),
+                subject=subject,
+                message=text,
+                html_message=html,
                 commit=False,
             )
         except ValidationError:
