@@ -1,9 +1,9 @@
 """Notices: the daily run that e-mails patrons about their loans and holds, and the
 hold-ready mail sent as soon as the return that trapped a copy commits.
 
-For each kind and stage, a batch of items due a notice is read and row-locked in one
-query (``SKIP LOCKED``: a loan being returned, or taken by another run, is left alone), and
-the notices are claimed by inserting them: the unique constraint lets each (kind, item,
+For each kind and stage, a batch of patrons with items due a notice is row-locked
+(``SKIP LOCKED``: a patron another run holds is left to it), then their items, and the
+notices are claimed by inserting them: the unique constraint lets each (kind, item,
 stage, round) in once, so of two runs the one whose insert lands sends. The claimed items
 are read back, grouped by patron into one e-mail each, and queued (django-post-office) in
 the same transaction: a run killed half-way leaves nothing half-done, and the next run
@@ -11,8 +11,8 @@ sends what it had not committed. The items are chosen under their row locks, so 
 returned or a hold collected before the run reaches it is never told about; one returned
 while the run holds it waits for the run.
 
-Every batch costs the same few queries: select-and-lock, claim, read back the winners,
-queue the mail, link the notices to it.
+Every batch costs the same few queries: lock the patrons, lock their items, claim, read
+back the winners, queue the mail, link the notices to it.
 """
 
 import logging
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -199,23 +200,41 @@ def _templates() -> dict[str, EmailTemplate]:
 
 
 def _send_stage(stage: Stage, *, now, batch: int, templates, result: RunResult) -> None:
+    """Batches of up to ``batch`` patrons: all of a patron's items of this stage in one mail.
+
+    The patrons' rows are locked first (``SKIP LOCKED``: a patron another run is telling,
+    or who is borrowing right now, is left for later), then their items. Lock order is the
+    ledger's (patron, loan, hold). An item whose return or pickup is in flight is waited
+    for, then read again: returned or collected, it drops out of the batch.
+    """
     is_loan = stage.kind in (NoticeKind.DUE_SOON, NoticeKind.OVERDUE)
     while True:
         with transaction.atomic():
-            items = list(
-                stage.candidates.select_related("user", "book__author")
-                .select_for_update(of=("self",), skip_locked=True)
-                .order_by("user_id", "id")[:batch]
+            patrons = list(
+                get_user_model()
+                .objects.filter(pk__in=stage.candidates.values("user_id"))
+                .order_by("pk")
+                # NO KEY UPDATE: it excludes other runs and a patron's borrow (FOR UPDATE),
+                # but not the key-share lock a history row or a loan referring to the patron
+                # takes, which a return in flight holds while we wait for its loan.
+                .select_for_update(skip_locked=True, no_key=True)
+                .values_list("pk", flat=True)[:batch]
             )
-            if not items:
+            if not patrons:
                 return
+            items = list(
+                stage.candidates.filter(user_id__in=patrons)
+                .select_related("user", "book__author")
+                .select_for_update(of=("self",))
+                .order_by("user_id", "id")
+            )
             queued = _claim_and_queue(
                 stage, items, is_loan=is_loan, now=now, templates=templates, result=result
             )
             if queued:
                 nudge_after_commit("library.tasks.deliver_mail")
         result.batches += 1
-        if len(items) < batch:
+        if len(patrons) < batch:
             return
 
 
