@@ -12,15 +12,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from post_office import mail
 from post_office.models import EmailTemplate
 from rest_framework import serializers
 
 from backoffice.core.background import nudge_after_commit
-from backoffice.core.mail import mail_render
+from backoffice.core.mail import mail_build, mail_render
 from backoffice.core.serializers import StrictInputMixin
 
 RESET_TEMPLATE = "password_reset"
@@ -54,13 +54,10 @@ def password_reset_mail_queue(*, user) -> bool:
     subject, text, html = mail_render(
         EmailTemplate.objects.get(name=RESET_TEMPLATE, language=""), _reset_context(user)
     )
-    mail.send(
-        recipients=[user.email],
-        sender=settings.DEFAULT_FROM_EMAIL,
-        subject=subject,
-        message=text,
-        html_message=html,
-    )
+    try:
+        mail_build(to=user.email, subject=subject, text=text, html=html).save()
+    except ValidationError:
+        return False  # not an address: as good as none
     nudge_after_commit("library.tasks.deliver_mail")
     return True
 

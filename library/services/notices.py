@@ -15,6 +15,7 @@ Every batch costs the same few queries: lock the patrons, lock their items, clai
 back the winners, queue the mail, link the notices to it.
 """
 
+import contextlib
 import logging
 import uuid
 from collections import defaultdict
@@ -27,11 +28,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from post_office import mail
 from post_office.models import Email, EmailTemplate
 
 from backoffice.core.background import nudge_after_commit
-from backoffice.core.mail import mail_render
+from backoffice.core.mail import CompiledTemplate, mail_build
 from library.models import Borrow, Hold, Notice, NoticeKind, PatronPreferences
 
 logger = logging.getLogger(__name__)
@@ -189,14 +189,14 @@ def hold_ready_after_commit(hold_id: int) -> None:
     transaction.on_commit(send)
 
 
-def _templates() -> dict[str, EmailTemplate]:
+def _templates() -> dict[str, CompiledTemplate]:
     """The notice templates, read once per run. A missing one is a deployment error (the
     data migration ships them; the admin cannot delete them), so it fails the run loudly."""
     found = {
         t.name: t
         for t in EmailTemplate.objects.filter(name__in=TEMPLATE_NAMES.values(), language="")
     }
-    return {kind: found[name] for kind, name in TEMPLATE_NAMES.items()}
+    return {kind: CompiledTemplate(found[name]) for kind, name in TEMPLATE_NAMES.items()}
 
 
 def _send_stage(stage: Stage, *, now, batch: int, templates, result: RunResult) -> None:
@@ -209,103 +209,110 @@ def _send_stage(stage: Stage, *, now, batch: int, templates, result: RunResult) 
     """
     is_loan = stage.kind in (NoticeKind.DUE_SOON, NoticeKind.OVERDUE)
     while True:
-        with transaction.atomic():
-            patrons = list(
-                get_user_model()
-                .objects.filter(pk__in=stage.candidates.values("user_id"))
-                .order_by("pk")
-                # NO KEY UPDATE: it excludes other runs and a patron's borrow (FOR UPDATE),
-                # but not the key-share lock a history row or a loan referring to the patron
-                # takes, which a return in flight holds while we wait for its loan.
-                .select_for_update(skip_locked=True, no_key=True)
-                .values_list("pk", flat=True)[:batch]
+        try:
+            patrons = _send_batch(
+                stage, is_loan=is_loan, now=now, batch=batch, templates=templates, result=result
             )
-            if not patrons:
-                return
-            items = list(
-                stage.candidates.filter(user_id__in=patrons)
-                .select_related("user", "book__author")
-                .select_for_update(of=("self",))
-                .order_by("user_id", "id")
-            )
-            queued = _claim_and_queue(
-                stage, items, is_loan=is_loan, now=now, templates=templates, result=result
-            )
-            if queued:
-                nudge_after_commit("library.tasks.deliver_mail")
+        except _ClaimLost:
+            continue
+        if patrons is None:
+            return
         result.batches += 1
-        if len(patrons) < batch:
+        if patrons < batch:
             return
 
 
+def _send_batch(stage: Stage, *, is_loan, now, batch, templates, result) -> int | None:
+    """One batch in one transaction; how many patrons it had (None: nothing left)."""
+    with transaction.atomic():
+        patrons = list(
+            get_user_model()
+            .objects.filter(pk__in=stage.candidates.values("user_id"))
+            .order_by("pk")
+            # NO KEY UPDATE: it excludes other runs and a patron's borrow (FOR UPDATE),
+            # but not the key-share lock a history row or a loan referring to the patron
+            # takes, which a return in flight holds while we wait for its loan.
+            .select_for_update(skip_locked=True, no_key=True)
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not patrons:
+            return None
+        items = list(
+            stage.candidates.filter(user_id__in=patrons)
+            .select_related("user", "book__author")
+            .select_for_update(of=("self",))
+            .order_by("user_id", "id")
+        )
+        queued = _claim_and_queue(
+            stage, items, is_loan=is_loan, now=now, templates=templates, result=result
+        )
+        if queued:
+            nudge_after_commit("library.tasks.deliver_mail")
+    return len(patrons)
+
+
+class _ClaimLost(Exception):
+    """Another run had told one of this batch's items: the batch is rolled back, read again."""
+
+
 def _claim_and_queue(stage: Stage, items, *, is_loan: bool, now, templates, result) -> int:
-    run = uuid.uuid4()
-    item_field = "borrow_id" if is_loan else "hold_id"
-    Notice.objects.bulk_create(
-        [
-            Notice(
-                kind=stage.kind,
-                stage=stage.stage,
-                round=item.renewals if is_loan else 0,
-                user_id=item.user_id,
-                status=Notice.Status.QUEUED if item.user.email else Notice.Status.NO_ADDRESS,
-                run=run,
-                created_at=now,
-                **{item_field: item.pk},
-            )
-            for item in items
-        ],
-        ignore_conflicts=True,
-    )
-    # What this run inserted; an item another run claimed first is that run's to send.
-    won = dict(Notice.objects.filter(run=run).values_list(item_field, "pk"))
+    """Queue one mail per patron for ``items`` and insert their notices, or none at all.
+
+    The notices are inserted with their mail, and the constraint lets each in once. Under
+    the patrons' locks no other run is telling these patrons, so every insert lands; should
+    one not (a run that committed between our two reads), ``_ClaimLost`` rolls the batch
+    back and the caller reads it again, without the items already told.
+    """
     by_patron: dict[int, list] = defaultdict(list)
     for item in items:
-        if item.pk in won:
-            by_patron[item.user_id].append(item)
+        by_patron[item.user_id].append(item)
     template = templates[stage.kind]
-    emails, links, unreachable = [], [], []
+    tally = RunResult()
+    mails, notices = [], []
+    item_field = "borrow_id" if is_loan else "hold_id"
+    run = uuid.uuid4()
     for patron_items in by_patron.values():
         user = patron_items[0].user
-        notice_ids = [won[item.pk] for item in patron_items]
-        result.items[stage.kind] += len(patron_items)
-        if not user.email:
-            result.no_address[stage.kind] += 1
-            continue
-        subject, text, html = mail_render(
-            template, notice_context(user, patron_items, stage.kind, now=now)
-        )
-        try:
-            email = mail.send(
-                recipients=[user.email],
-                sender=settings.DEFAULT_FROM_EMAIL,
-                subject=subject,
-                message=text,
-                html_message=html,
-                commit=False,
+        email = None
+        if user.email:
+            subject, text, html = template.render(
+                notice_context(user, patron_items, stage.kind, now=now)
             )
-        except ValidationError:
-            # An address that is not one (typed by hand, imported): as good as none.
-            unreachable += notice_ids
-            result.no_address[stage.kind] += 1
-            continue
-        emails.append(email)
-        links.append(notice_ids)
-    if emails:
-        Email.objects.bulk_create(emails)
-        Notice.objects.bulk_update(
-            [
-                Notice(pk=pk, email_id=email.pk, status=Notice.Status.QUEUED)
-                for email, ids in zip(emails, links, strict=True)
-                for pk in ids
-            ]
-            + [Notice(pk=pk, email_id=None, status=Notice.Status.NO_ADDRESS) for pk in unreachable],
-            ["email", "status"],
-        )
-    elif unreachable:
-        Notice.objects.filter(pk__in=unreachable).update(status=Notice.Status.NO_ADDRESS)
-    result.emails[stage.kind] += len(emails)
-    return len(emails)
+            # An address that is not one (typed by hand, imported) is as good as none.
+            with contextlib.suppress(ValidationError):
+                email = mail_build(to=user.email, subject=subject, text=text, html=html)
+        if email is None:
+            tally.no_address[stage.kind] += 1
+        else:
+            mails.append(email)
+            tally.emails[stage.kind] += 1
+        tally.items[stage.kind] += len(patron_items)
+        notices += [
+            (
+                email,
+                Notice(
+                    kind=stage.kind,
+                    stage=stage.stage,
+                    round=item.renewals if is_loan else 0,
+                    user_id=item.user_id,
+                    status=Notice.Status.NO_ADDRESS if email is None else Notice.Status.QUEUED,
+                    run=run,
+                    created_at=now,
+                    **{item_field: item.pk},
+                ),
+            )
+            for item in patron_items
+        ]
+    Email.objects.bulk_create(mails)
+    for email, notice in notices:
+        notice.email_id = None if email is None else email.pk
+    Notice.objects.bulk_create([notice for _, notice in notices], ignore_conflicts=True)
+    if Notice.objects.filter(run=run).count() != len(notices):
+        raise _ClaimLost
+    for name in ("emails", "items", "no_address"):
+        for kind, count in getattr(tally, name).items():
+            getattr(result, name)[kind] += count
+    return len(mails)
 
 
 def notice_context(user, items, kind, *, now) -> dict:
