@@ -305,3 +305,25 @@ def test_a_run_costs_the_same_queries_per_batch_whatever_the_patrons(django_db_s
         return len(captured)
 
     assert queries_for(2) == queries_for(12)
+
+
+def test_the_beat_tasks_send_the_run_and_catch_up_untold_ready_holds(smtp_server):
+    from library.tasks import deliver_mail, send_notices
+
+    loan = due_in(-1)
+    # A ready hold whose on-commit mail never got queued (the process died after commit).
+    hold = HoldFactory(ready=True, book=BookFactory(title="Kim"))
+
+    sent = deliver_mail.apply().get()
+    assert sent["sent"] == 1
+    assert [m.subject for m in smtp_server.to(hold.user.email)] == ["“Kim” is waiting for you"]
+
+    summary = send_notices.apply().get()
+    assert summary["emails"] == {"overdue": 1} and summary["delivered"]["sent"] == 1
+    assert smtp_server.to(loan.user.email)[0].subject == f"Overdue: “{loan.book.title}”"
+
+
+def test_a_title_that_looks_like_template_code_is_only_text(smtp_server):
+    due_in(-1, book=BookFactory(title="{{ 7|add:1 }} {% now 'Y' %}"))
+    run_and_deliver()
+    assert "“{{ 7|add:1 }} {% now 'Y' %}”" in smtp_server.messages[0].text
