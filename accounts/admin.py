@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from knox.models import AuthToken
@@ -31,6 +32,11 @@ from backoffice.core.admin_inputs import AdminInputGuardMixin
 from .forms import UserChangeForm, UserCreationForm
 from .models import User
 from .roles import AUDITORS, LIBRARIANS
+
+# Read-only panels other apps add to a user's page, as callables ``(user) -> HTML`` (the
+# library: the patron's blocks and notices). accounts imports none of those apps, and a
+# read-only field adds nothing a browser has to post back (an inline would).
+USER_PAGE_PANELS: list = []
 
 # Fields only an administrator may change: they hand out roles and permissions.
 ADMIN_ONLY_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -159,10 +165,20 @@ class UserAdmin(
         return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        readonly = [*super().get_readonly_fields(request, obj), "panels"]
         if not request.user.is_superuser:
             readonly += [*ADMIN_ONLY_FIELDS, "last_login", "date_joined"]
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and USER_PAGE_PANELS:
+            fieldsets.append((_("Circulation"), {"fields": ["panels"]}))
+        return fieldsets
+
+    @display(description=_("Blocks and notices"))
+    def panels(self, user):
+        return format_html_join("", "{}", ((panel(user),) for panel in USER_PAGE_PANELS))
 
 
 for model in (Group, AuthToken, AccessAttempt, AccessLog, AccessFailureLog):

@@ -4,26 +4,25 @@ one; both are kept with who did it. The patron's page lists their blocks and not
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import display
 
+from accounts.admin import USER_PAGE_PANELS
 from backoffice.core.admin import (
-    ReadOnlyAdminMixin,
     ReadOnlyHistoryAdmin,
     ServiceWriteMixin,
     refused,
     when,
 )
 from backoffice.core.errors import DomainError
-from library import services
+from library import selectors, services
 from library.models import PatronBlock
 
-from .notices import PatronNoticeInline
+from .notices import DELIVERY_WORDS
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -126,38 +125,47 @@ class PatronBlockAdmin(ServiceWriteMixin, ReadOnlyHistoryAdmin, ModelAdmin):
         return ("in force", _("In force")) if block.is_active else ("lifted", _("Lifted"))
 
 
-class PatronBlockInline(ReadOnlyAdminMixin, TabularInline):
-    model = PatronBlock
-    fk_name = "user"
-    verbose_name_plural = _("Blocks")
-    fields = ["block", "set_on", "created_by", "lifted"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
+def patron_panel(user) -> str:
+    """The patron's blocks (in force first) and latest notices, for their admin page."""
+    blocks = list(
+        PatronBlock.objects.filter(user_id=user.pk)
+        .select_related("created_by", "lifted_by")
+        .order_by("lifted_at", "-created_at")[:10]
+    )
+    block_rows = format_html_join(
+        "",
+        '<li><a class="text-primary-600" href="{}">{}</a>: {}</li>',
+        (
+            (
+                reverse("admin:library_patronblock_change", args=[b.pk]),
+                b.reason,
+                format_html("{} {}", _("in force since"), when(b.created_at))
+                if b.is_active
+                else format_html("{} {} ({})", _("lifted"), when(b.lifted_at), b.lift_reason),
+            )
+            for b in blocks
+        ),
+    )
+    notice_rows = format_html_join(
+        "",
+        "<li>{}: {}, “{}” ({})</li>",
+        (
+            (when(n.created_at), n.kind_label, n.title, DELIVERY_WORDS[n.delivery])
+            for n in selectors.notices_of(user, limit=10)
+        ),
+    )
+    return format_html(
+        '<div><strong>{}</strong> <a class="text-primary-600" href="{}?user={}">{}</a>'
+        "<ul>{}</ul><strong>{}</strong><ul>{}</ul></div>",
+        _("Blocks"),
+        reverse("admin:library_patronblock_add"),
+        user.pk,
+        _("Block this patron"),
+        block_rows or format_html("<li>{}</li>", _("None")),
+        _("Notices sent"),
+        notice_rows or format_html("<li>{}</li>", _("None")),
+    )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by", "lifted_by")
 
-    @display(description=_("Reason"))
-    def block(self, block):
-        return format_html(
-            '<a class="text-primary-600" href="{}">{}</a>',
-            reverse("admin:library_patronblock_change", args=[block.pk]),
-            block.reason,
-        )
-
-    @display(description=_("Set"))
-    def set_on(self, block):
-        return when(block.created_at)
-
-    @display(description=_("Lifted"))
-    def lifted(self, block):
-        if block.is_active:
-            return _("In force")
-        return format_html("{} ({})", when(block.lifted_at), block.lift_reason)
-
-
-# The patron's page (accounts' admin) shows their blocks and notices; accounts does not
-# import the library app, so the library adds its inlines to the registered admin.
-_user_admin = admin.site.get_model_admin(get_user_model())
-_user_admin.inlines = [*_user_admin.inlines, PatronBlockInline, PatronNoticeInline]
+# The user's page (accounts' admin) shows this panel; accounts does not import the library.
+USER_PAGE_PANELS.append(patron_panel)

@@ -155,39 +155,6 @@ class NoticeAdmin(AdminInputGuardMixin, ReadOnlyAdminMixin, ModelAdmin):
         )
 
 
-class PatronNoticeInline(ReadOnlyAdminMixin, TabularInline):
-    """The patron's latest notices on their page (the desk shows the same selector)."""
-
-    model = Notice
-    fk_name = "user"
-    verbose_name_plural = _("Notices sent")
-    fields = ["sent_on", "kind", "item", "delivery"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    per_page = 10
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("email", "borrow__book", "hold__book")
-            .order_by("-created_at", "-id")
-        )
-
-    @display(description=_("When"))
-    def sent_on(self, notice):
-        return when(notice.created_at)
-
-    @display(description=_("Book"))
-    def item(self, notice):
-        return (notice.borrow or notice.hold).book.title
-
-    @display(description=_("Delivery"))
-    def delivery(self, notice):
-        return delivery_of(notice)[1]
-
-
 @admin.register(PatronPreferences)
 class PatronPreferencesAdmin(AdminInputGuardMixin, ModelAdmin):
     list_display = ["user", "courtesy_notices", "updated_at"]

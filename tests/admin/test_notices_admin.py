@@ -83,7 +83,8 @@ def test_the_patrons_page_lists_their_notices_and_blocks(librarian_web, libraria
     html = page.content.decode()
     assert page.status_code == 200
     assert "Notices sent" in html and "Middlemarch" in html
-    assert "Lost card" in html and "In force" in html
+    assert "Lost card" in html and "in force since" in html
+    assert "&lt;span" not in html
 
 
 def test_librarians_edit_templates_and_preview_them_for_a_real_patron(librarian_web):
