@@ -204,7 +204,12 @@ BLOCK_AFTER_OVERDUE_DAYS = env_int("BLOCK_AFTER_OVERDUE_DAYS", 28)
 # Courtesy notice: loans due within this many days (library calendar days).
 NOTICE_DUE_SOON_DAYS = env_int("NOTICE_DUE_SOON_DAYS", 3)
 # Overdue notices: one at each of these days past the due date.
-NOTICE_OVERDUE_DAYS = sorted({int(d) for d in env_list("NOTICE_OVERDUE_DAYS", ["1", "7", "14"])})
+try:
+    NOTICE_OVERDUE_DAYS = sorted(
+        {int(d) for d in env_list("NOTICE_OVERDUE_DAYS", ["1", "7", "14"])}
+    )
+except ValueError:
+    raise ImproperlyConfigured("NOTICE_OVERDUE_DAYS must be whole days, e.g. 1,7,14.") from None
 # Pickup reminder: ready holds whose deadline falls within this many days (1: tomorrow).
 NOTICE_PICKUP_REMINDER_DAYS = env_int("NOTICE_PICKUP_REMINDER_DAYS", 1)
 # Holds expired in the last this many days are told so; older ones are not (a first run).
@@ -228,7 +233,7 @@ MAIL_DELIVERY_BACKEND = env_str(
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = str(MAIL_DIR)
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -237,7 +242,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Shelfwise library <library@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Shelfwise library <library@localhost>"
 MAIL_MAX_RETRIES = env_int("MAIL_MAX_RETRIES", 6)
 # First retry after this many seconds, then twice as long each time (60 s … 32 min).
 MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
