@@ -29,11 +29,8 @@ RESET_TEMPLATE = "password_reset"
 def _reset_context(user) -> dict:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = (
-        settings.PASSWORD_RESET_LINK.format(uid=uid, token=token)
-        if (settings.PASSWORD_RESET_LINK)
-        else ""
-    )
+    # Plain replacement, not str.format: any other brace in the operator's URL stays as is.
+    link = settings.PASSWORD_RESET_LINK.replace("{uid}", uid).replace("{token}", token)
     return {
         "name": user.get_full_name() or user.get_username(),
         "username": user.get_username(),

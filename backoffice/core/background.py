@@ -23,6 +23,7 @@ def nudge_after_commit(task_name: str) -> None:
         try:
             current_app.send_task(task_name, retry=False)
         except Exception:
+            # Whatever the broker's failure, the work is in the database: beat runs it soon.
             logger.warning("Could not nudge %s; beat will run it", task_name, exc_info=True)
 
     transaction.on_commit(nudge)

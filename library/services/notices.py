@@ -182,6 +182,7 @@ def hold_ready_after_commit(hold_id: int) -> None:
         try:
             notices_hold_ready(hold_ids=[hold_id])
         except Exception:
+            # Never into the request that returned the book: it has committed already.
             logger.warning(
                 "Hold-ready notice for hold %s left to the next run", hold_id, exc_info=True
             )

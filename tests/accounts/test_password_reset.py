@@ -158,3 +158,17 @@ def test_a_librarian_sends_a_patron_the_reset_mail_from_the_admin(smtp_server):
     [message] = smtp_server.messages
     assert message.recipients == ["walkin@example.org"]
     assert get_user_model().objects.get(pk=patron.pk).has_usable_password()
+
+
+def test_the_mail_links_to_the_configured_page_with_uid_and_token(
+    api_client, smtp_server, settings
+):
+    settings.PASSWORD_RESET_LINK = "https://app.example.org/reset?u={uid}&t={token}#{x}"
+    UserFactory(email="link@example.org")
+    api_client.post(RESET, {"email": "link@example.org"}, format="json")
+    mail_deliver()
+
+    text = smtp_server.messages[0].text
+    link = re.search(r"https://app\.example\.org/reset\?u=(\w+)&t=([\w-]+)#\{x\}", text)
+    assert link is not None, text
+    assert "token:" not in text
