@@ -9,20 +9,22 @@ from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.admin import AccessFailureLogAdmin as AxesAccessFailureLogAdmin
 from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from knox.models import AuthToken
 from unfold.admin import ModelAdmin
-from unfold.decorators import display
+from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm
 
+from accounts.passwords import password_reset_mail_queue
 from accounts.resources import PatronResource
 from backoffice.core.admin import NoAddOrChangeMixin, ReadOnlyHistoryAdmin, StaffImportExportMixin
 from backoffice.core.admin_inputs import AdminInputGuardMixin
@@ -30,6 +32,11 @@ from backoffice.core.admin_inputs import AdminInputGuardMixin
 from .forms import UserChangeForm, UserCreationForm
 from .models import User
 from .roles import AUDITORS, LIBRARIANS
+
+# Read-only panels other apps add to a user's page, as callables ``(user) -> HTML`` (the
+# library: the patron's blocks and notices). accounts imports none of those apps, and a
+# read-only field adds nothing a browser has to post back (an inline would).
+USER_PAGE_PANELS: list = []
 
 # Fields only an administrator may change: they hand out roles and permissions.
 ADMIN_ONLY_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -107,6 +114,7 @@ class UserAdmin(
     search_fields = ["username", "email", "first_name", "last_name", "=card_number"]
     search_help_text = _("Username, name, email or card number")
     ordering = ["username"]
+    actions = ["send_password_reset"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "card_number")}),
@@ -127,6 +135,31 @@ class UserAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    @action(
+        description=_("Send a password reset e-mail"), permissions=["change"], icon="lock_reset"
+    )
+    def send_password_reset(self, request, queryset):
+        """The same mail as the API's reset, for a patron who asks at the desk."""
+        sent, skipped = [], []
+        for user in queryset:
+            if self._is_protected(request, user) or not password_reset_mail_queue(user=user):
+                skipped.append(user.get_username())
+            else:
+                sent.append(user.get_username())
+        if sent:
+            self.message_user(
+                request,
+                _("Password reset e-mail queued for %(names)s.") % {"names": ", ".join(sent)},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _("Not sent (no e-mail address, or a staff account): %(names)s.")
+                % {"names": ", ".join(skipped)},
+                messages.WARNING,
+            )
 
     @display(description=_("Name"), ordering="last_name")
     def full_name(self, user):
@@ -167,10 +200,20 @@ class UserAdmin(
         return user._shelfwise_has_loans
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        readonly = [*super().get_readonly_fields(request, obj), "panels"]
         if not request.user.is_superuser:
             readonly += [*ADMIN_ONLY_FIELDS, "last_login", "date_joined"]
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and USER_PAGE_PANELS:
+            fieldsets.append((_("Circulation"), {"fields": ["panels"]}))
+        return fieldsets
+
+    @display(description=_("Blocks and notices"))
+    def panels(self, user):
+        return format_html_join("", "{}", ((panel(user),) for panel in USER_PAGE_PANELS))
 
 
 for model in (Group, AuthToken, AccessAttempt, AccessLog, AccessFailureLog):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_results",
+    "post_office",
     "backoffice.core",
     "accounts",
     "library",
@@ -214,6 +215,75 @@ THROTTLE_KEY_PREFIX = "throttle:"
 STATS_DEFAULT_PERIOD_DAYS = 30
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
+# --- Blocks and notices ---------------------------------------------------------------
+# A patron with a loan more than this many days overdue may not borrow, renew or place holds.
+BLOCK_AFTER_OVERDUE_DAYS = env_int("BLOCK_AFTER_OVERDUE_DAYS", 28)
+# Courtesy notice: loans due within this many days (library calendar days).
+NOTICE_DUE_SOON_DAYS = env_int("NOTICE_DUE_SOON_DAYS", 3)
+# Overdue notices: one at each of these days past the due date.
+try:
+    NOTICE_OVERDUE_DAYS = sorted(
+        {int(d) for d in env_list("NOTICE_OVERDUE_DAYS", ["1", "7", "14"])}
+    )
+except ValueError:
+    raise ImproperlyConfigured("NOTICE_OVERDUE_DAYS must be whole days, e.g. 1,7,14.") from None
+# Pickup reminder: ready holds whose deadline falls within this many days (1: tomorrow).
+NOTICE_PICKUP_REMINDER_DAYS = env_int("NOTICE_PICKUP_REMINDER_DAYS", 1)
+# Holds expired in the last this many days are told so; older ones are not (a first run).
+NOTICE_EXPIRED_WITHIN_DAYS = env_int("NOTICE_EXPIRED_WITHIN_DAYS", 7)
+NOTICE_HOUR = env_int("NOTICE_HOUR", 8)
+NOTICE_MINUTE = env_int("NOTICE_MINUTE", 0)
+NOTICE_BATCH_SIZE = env_int("NOTICE_BATCH_SIZE", 500)
+if any(d < 1 for d in NOTICE_OVERDUE_DAYS) or NOTICE_DUE_SOON_DAYS < 0:
+    raise ImproperlyConfigured("NOTICE_OVERDUE_DAYS must be days >= 1, NOTICE_DUE_SOON_DAYS >= 0.")
+
+# --- Mail (django-post-office: a queue in the database, retries, a log) -----------------
+# Everything sent goes into post-office's queue (EMAIL_BACKEND), in the transaction that
+# decided to send it; library.tasks.deliver_mail hands it to MAIL_DELIVERY_BACKEND.
+# Development: files in var/mail/ (or the console); production: SMTP from the env.
+MAIL_DIR = Path(env_str("MAIL_DIR", str(VAR_DIR / "mail")))
+EMAIL_BACKEND = "post_office.EmailBackend"
+MAIL_DELIVERY_BACKEND = env_str(
+    "MAIL_DELIVERY_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(MAIL_DIR)
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set at most one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Shelfwise library <library@localhost>"
+MAIL_MAX_RETRIES = env_int("MAIL_MAX_RETRIES", 6)
+# First retry after this many seconds, then twice as long each time (60 s … 32 min).
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 60)
+MAIL_DELIVERY_EVERY_SECONDS = env_int("MAIL_DELIVERY_EVERY_SECONDS", 60)
+# A worker that took mail to send and died holds it this long before another may send it.
+MAIL_DELIVERY_LEASE_SECONDS = env_int("MAIL_DELIVERY_LEASE_SECONDS", 600)
+POST_OFFICE = {
+    "BACKENDS": {"default": MAIL_DELIVERY_BACKEND},
+    "MAX_RETRIES": MAIL_MAX_RETRIES,
+    "RETRY_INTERVAL": timedelta(seconds=MAIL_RETRY_SECONDS),
+    "BATCH_SIZE": 100,
+    # Sending runs in our own Celery task (library.tasks.deliver_mail), which claims mail
+    # first so that two workers never send one message twice.
+    "CELERY_ENABLED": False,
+    "THREADS_PER_PROCESS": 1,
+    "LOG_LEVEL": 2,
+    "DEFAULT_PRIORITY": "medium",
+}
+# Password reset mail: where its link points ({uid} and {token} filled in). Empty: the
+# mail gives the two codes for the patron's app to post to /auth/password/reset/confirm/.
+PASSWORD_RESET_LINK = env_str("PASSWORD_RESET_LINK", "")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 24 * 3600)
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "5/hour")
+
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ExpiringTokenAuthentication"],
@@ -249,6 +319,8 @@ REST_AUTH = {
     "USER_DETAILS_SERIALIZER": "accounts.serializers.UserDetailsSerializer",
     "SESSION_LOGIN": False,
     "LOGIN_SERIALIZER": "accounts.serializers.LoginSerializer",
+    "PASSWORD_RESET_SERIALIZER": "accounts.passwords.PasswordResetSerializer",
+    "PASSWORD_RESET_CONFIRM_SERIALIZER": "accounts.passwords.PasswordResetConfirmSerializer",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -354,6 +426,14 @@ CELERY_BEAT_SCHEDULE = {
     "hourly-rate-counter-cleanup": {
         "task": "accounts.tasks.delete_expired_rate_counters",
         "schedule": crontab(minute=5),
+    },
+    "daily-notices": {
+        "task": "library.tasks.send_notices",
+        "schedule": crontab(hour=NOTICE_HOUR, minute=NOTICE_MINUTE),
+    },
+    "mail-delivery": {
+        "task": "library.tasks.deliver_mail",
+        "schedule": timedelta(seconds=MAIL_DELIVERY_EVERY_SECONDS),
     },
     "hold-expiry": {
         "task": "library.tasks.expire_holds",

@@ -147,10 +147,45 @@ UNFOLD = {
                         "permission": can_view("accounts.view_user"),
                     },
                     {
+                        "title": _("Blocks"),
+                        "icon": "block",
+                        "link": reverse_lazy("admin:library_patronblock_changelist"),
+                        "permission": can_view("library.view_patronblock"),
+                    },
+                    {
                         "title": _("Groups"),
                         "icon": "group",
                         "link": reverse_lazy("admin:auth_group_changelist"),
                         "permission": can_view("auth.view_group"),
+                    },
+                ],
+            },
+            {
+                "title": _("Notices"),
+                "items": [
+                    {
+                        "title": _("Notice log"),
+                        "icon": "notifications",
+                        "link": reverse_lazy("admin:library_notice_changelist"),
+                        "permission": can_view("library.view_notice"),
+                    },
+                    {
+                        "title": _("E-mails"),
+                        "icon": "mail",
+                        "link": reverse_lazy("admin:post_office_email_changelist"),
+                        "permission": can_view("post_office.view_email"),
+                    },
+                    {
+                        "title": _("Templates"),
+                        "icon": "edit_note",
+                        "link": reverse_lazy("admin:post_office_emailtemplate_changelist"),
+                        "permission": can_view("post_office.view_emailtemplate"),
+                    },
+                    {
+                        "title": _("Patron preferences"),
+                        "icon": "tune",
+                        "link": reverse_lazy("admin:library_patronpreferences_changelist"),
+                        "permission": can_view("library.view_patronpreferences"),
                     },
                 ],
             },

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from knox.views import LogoutAllView, LogoutView
 
+from accounts.password_views import PasswordResetConfirmationView, PasswordResetRequestView
 from library.api.views import PatronExportView, ReadingHistoryView
 
 from .core.health import HealthView
@@ -14,6 +15,12 @@ auth_patterns = [
     # knox's views: dj-rest-auth's logout would not revoke a knox token.
     path("logout/", LogoutView.as_view(), name="knox_logout"),
     path("logoutall/", LogoutAllView.as_view(), name="knox_logoutall"),
+    path("password/reset/", PasswordResetRequestView.as_view(), name="rest_password_reset"),
+    path(
+        "password/reset/confirm/",
+        PasswordResetConfirmationView.as_view(),
+        name="rest_password_reset_confirm",
+    ),
     path(
         "user/",
         UserDetailsView.as_view(http_method_names=["get", "head", "options"]),

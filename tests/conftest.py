@@ -39,6 +39,17 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def mail_stays_in_memory(settings):
+    # Queued mail is delivered to Django's in-memory outbox unless a test asks for the
+    # SMTP server (tests/library/notices/conftest.py); no test nudges a real broker.
+    settings.POST_OFFICE = {
+        **settings.POST_OFFICE,
+        "BACKENDS": {"default": "django.core.mail.backends.locmem.EmailBackend"},
+    }
+    settings.BACKGROUND_NUDGES = False
+
+
 @pytest.fixture
 def require_postgres():
     if connection.vendor != "postgresql":

@@ -4,4 +4,4 @@ One module per feature; importing the package registers them all (``patrons`` ex
 users admin of accounts with the patron's loans).
 """
 
-from . import catalogue, circulation, desk, holds, patrons, privacy  # noqa: F401
+from . import blocks, catalogue, circulation, desk, holds, notices, patrons, privacy  # noqa: F401

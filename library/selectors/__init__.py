@@ -1,6 +1,7 @@
 """Reads of the catalogue and circulation, computed in the database. One module per
 question area; callers import from here."""
 
+from .blocks import blocks_of  # noqa: F401
 from .catalogue import (  # noqa: F401
     GenreAvailability,
     author_list,
@@ -28,6 +29,7 @@ from .desk import (  # noqa: F401
     with_overdue_loans,
 )
 from .holds import hold_list, position_of, queue_position, waiting_holds_count  # noqa: F401
+from .notices import NoticeLine, notice_preview_context, notices_of  # noqa: F401
 from .stats import (  # noqa: F401
     BorrowStats,
     Period,

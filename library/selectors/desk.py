@@ -15,7 +15,9 @@ from django.utils import timezone
 from accounts.cards import card_number_is_well_formed, card_number_normalize
 from library.models import Book, Borrow, Hold
 
+from .blocks import blocks_of
 from .holds import queue_position
+from .notices import notices_of
 
 HISTORY_ROWS = 20
 SEARCH_ROWS = 20
@@ -114,6 +116,8 @@ class PatronPanel:
     loans: list[LoanRow]
     holds: list[Hold]
     history: list[Borrow] = field(default_factory=list)
+    blocks: list[str] = field(default_factory=list)  # why they may not borrow, if they may not
+    notices: list = field(default_factory=list)  # the latest notices sent to them
 
     @property
     def overdue_count(self) -> int:
@@ -124,19 +128,22 @@ class PatronPanel:
         return [hold for hold in self.holds if hold.status == Hold.Status.READY]
 
 
-def patron_panel(patron, *, with_history: bool = False, now=None) -> PatronPanel:
-    """The patron's loans (due soonest first), open holds and, if asked, past loans.
+PANEL_NOTICES = 5
 
-    Blocks (overdue-based and manual) are not read here yet; they join the panel as
-    another list when that feature lands.
-    """
+
+def patron_panel(patron, *, with_history: bool = False, now=None) -> PatronPanel:
+    """The patron's loans (due soonest first), open holds, what blocks them, the latest
+    notices sent to them and, if asked, past loans."""
     now = now or timezone.now()
-    loans = [LoanRow(borrow, days_overdue(borrow, now)) for borrow in patron_open_loans(patron.pk)]
+    open_loans = patron_open_loans(patron.pk)
+    loans = [LoanRow(borrow, days_overdue(borrow, now)) for borrow in open_loans]
     return PatronPanel(
         patron=patron,
         loans=loans,
         holds=patron_open_holds(patron.pk),
         history=patron_loan_history(patron.pk) if with_history else [],
+        blocks=blocks_of(patron, now=now, open_loans=open_loans),
+        notices=notices_of(patron, limit=PANEL_NOTICES),
     )
 
 

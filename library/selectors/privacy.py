@@ -11,7 +11,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 
-from library.models import Borrow, Hold, ReadingHistoryChoice
+from library.models import (
+    Borrow,
+    Hold,
+    Notice,
+    PatronBlock,
+    PatronPreferences,
+    ReadingHistoryChoice,
+)
 
 # The account's own fields, in this order; fields a later feature adds to the user model
 # (a card number) are exported when they exist.
@@ -155,12 +162,56 @@ def export_history(user) -> list[dict]:
     return rows
 
 
+def export_notices(user) -> dict:
+    """The notices sent to the caller (what about, when, how it went) and their choice of
+    courtesy notices; not the mail's text, which the library does not keep for them."""
+    notices = (
+        Notice.objects.filter(user_id=user.pk)
+        .select_related("borrow__book", "hold__book")
+        .order_by("pk")
+    )
+    preferences = PatronPreferences.objects.filter(user_id=user.pk).first()
+    return {
+        "courtesy_notices": preferences.courtesy_notices if preferences else True,
+        "sent": [
+            {
+                "kind": notice.kind,
+                "stage": notice.stage,
+                "status": notice.status,
+                "created_at": notice.created_at,
+                "loan": notice.borrow_id,
+                "hold": notice.hold_id,
+                "title": (notice.borrow or notice.hold).book.title
+                if (notice.borrow or notice.hold)
+                else None,
+            }
+            for notice in notices
+        ],
+    }
+
+
+def export_blocks(user) -> list[dict]:
+    """The caller's blocks, who set them said only as "library staff"."""
+    return [
+        {
+            "reason": block.reason,
+            "set_at": block.created_at,
+            "set_by": _actor(block.created_by_id, user),
+            "lifted_at": block.lifted_at,
+            "lift_reason": block.lift_reason,
+        }
+        for block in PatronBlock.objects.filter(user_id=user.pk).order_by("pk")
+    ]
+
+
 # (section name, exporter, models it covers) in the document's order.
 EXPORT_SECTIONS: list[tuple[str, object, tuple]] = [
     ("profile", export_profile, ()),
     ("reading_history", export_reading_history, (ReadingHistoryChoice,)),
     ("loans", export_loans, (Borrow,)),
     ("holds", export_holds, (Hold,)),
+    ("notices", export_notices, (Notice, PatronPreferences)),
+    ("blocks", export_blocks, (PatronBlock,)),
 ]
 
 

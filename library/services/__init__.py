@@ -5,6 +5,15 @@ ledger, the only code that moves a book's counters. Callers import from here.
 
 from backoffice.core.errors import DomainError, NotFound  # noqa: F401
 
+from .blocks import (  # noqa: F401
+    AlreadyBlocked,
+    BlockLifted,
+    BlockNotFound,
+    BlockReasonRequired,
+    PatronBlocked,
+    block_lift,
+    block_set,
+)
 from .catalogue import (  # noqa: F401
     BookNotFound,
     ProtectedFromDeletion,
@@ -52,4 +61,11 @@ from .loans import (  # noqa: F401
     patron_for,
     patron_name,
     renewed_due_date,
+)
+from .notices import (  # noqa: F401
+    RunResult,
+    notice_resend,
+    notices_hold_ready,
+    notices_run,
+    preferences_update,
 )

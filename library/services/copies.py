@@ -32,6 +32,7 @@ from django.utils import timezone
 from library.models import Book, Borrow, Hold
 
 from .history import record_actor
+from .notices import hold_ready_after_commit
 
 
 class LedgerError(RuntimeError):
@@ -204,6 +205,8 @@ def _hold_make_ready(hold: Hold, *, now: datetime, actor, reason: str) -> None:
     hold.expires_at = now + timedelta(days=settings.HOLD_PICKUP_DAYS)
     record_actor(hold, actor, reason)
     hold.save(update_fields=["status", "ready_at", "expires_at"])
+    # Every way a hold becomes ready passes here: its patron is told once this commits.
+    hold_ready_after_commit(hold.pk)
 
 
 def hold_close(hold: Hold, status, *, now: datetime, actor, reason: str, borrow=None) -> None:

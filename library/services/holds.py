@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.roles import can_borrow, is_librarian
 from backoffice.core.errors import DomainError, NotFound
 from library.models import Book, Borrow, Hold
+from library.selectors.sql import single_row
 
 from . import copies
+from .blocks import block_fields, patron_check_not_blocked
 from .catalogue import BookNotFound
 from .history import record_actor
 from .loans import BorrowerNotAllowed, WordedForWhoAsks, patron_for
@@ -74,7 +77,21 @@ def hold_place(*, user, book_id: int, actor=None, reason: str = "") -> Hold:
         book = copies.book_lock(book_id)
         if book is None:
             raise BookNotFound()
-        if Borrow.objects.open().filter(user_id=user.pk, book_id=book_id).exists():
+        # Their loan of this title and whether they are blocked, in one round trip.
+        loans = (
+            single_row(Borrow.objects.open().filter(user_id=user.pk))
+            .annotate(of_this_book=Count("id", filter=Q(book_id=book_id)), **block_fields(user.pk))
+            .values("of_this_book", "oldest_due", "block_reason")
+            .get()
+        )
+        patron_check_not_blocked(
+            user,
+            for_staff=for_staff,
+            block_reason=loans["block_reason"],
+            oldest_due=loans["oldest_due"],
+            now=timezone.now(),
+        )
+        if loans["of_this_book"]:
             raise AlreadyBorrowedNoHold(user, for_staff=for_staff)
         open_holds = list(
             Hold.objects.open().filter(user_id=user.pk).values_list("book_id", flat=True)

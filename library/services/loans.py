@@ -10,21 +10,19 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.roles import can_borrow, can_return_any_loan, is_librarian
 from backoffice.core.errors import DomainError, NotFound
 from library.models import Book, Borrow, Hold
-from library.selectors.sql import single_row
+from library.selectors.sql import scalar, single_row
 
 from . import copies
+from .blocks import block_fields, patron_check_not_blocked
 from .catalogue import BookNotFound
 from .history import record_actor
-
-
-def patron_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+from .wording import WordedForWhoAsks, patron_name  # noqa: F401  (re-exported)
 
 
 class NoCopiesAvailable(DomainError):
@@ -37,22 +35,6 @@ class NoCopiesAvailable(DomainError):
             if held
             else None
         )
-
-
-class WordedForWhoAsks(DomainError):
-    """A refusal worded for whoever asked: the patron ("You have …") or the member of staff
-    acting for them ("Alice Smith already has …"). ``{name}`` is the patron's name; other
-    fields come from the keyword arguments."""
-
-    patron_text = ""
-    staff_text = ""
-
-    def __init__(self, patron=None, *, for_staff: bool = False, **values):
-        if for_staff and patron is not None:
-            detail = self.staff_text.format(name=patron_name(patron), **values)
-        else:
-            detail = self.patron_text.format(**values)
-        super().__init__(detail)
 
 
 class AlreadyBorrowed(WordedForWhoAsks):
@@ -153,16 +135,24 @@ def borrow_create(*, user, book_id: int, actor=None, reason: str = "") -> Borrow
                 of_this_book=Count("id", filter=Q(book_id=book_id)),
                 hold_id=Subquery(their_hold.values("pk")[:1]),
                 hold_status=Subquery(their_hold.values("status")[:1]),
+                **block_fields(user.pk),
             )
-            .values("open", "of_this_book", "hold_id", "hold_status")
+            .values("open", "of_this_book", "hold_id", "hold_status", "oldest_due", "block_reason")
             .get()
+        )
+        now = timezone.now()
+        patron_check_not_blocked(
+            user,
+            for_staff=for_staff,
+            block_reason=loans["block_reason"],
+            oldest_due=loans["oldest_due"],
+            now=now,
         )
         if loans["of_this_book"]:
             raise AlreadyBorrowed(user, for_staff=for_staff)
         if loans["open"] >= settings.MAX_OPEN_BORROWS:
             raise LoanLimitReached(user, for_staff=for_staff, limit=settings.MAX_OPEN_BORROWS)
 
-        now = timezone.now()
         borrow = Borrow(
             user=user,
             book_id=book_id,
@@ -236,7 +226,7 @@ def borrow_create_for_patron(*, user, book_id: int, actor, reason: str = "") -> 
     return borrow_create(user=user, book_id=book_id, actor=actor, reason=reason)
 
 
-def _loan_for_update(borrow_id: int, actor) -> Borrow:
+def _loan_for_update(borrow_id: int, actor, *, with_blocks: bool = False) -> Borrow:
     # The row lock (PostgreSQL) or the write lock every transaction takes at BEGIN (SQLite,
     # IMMEDIATE mode) queues parallel writes to one loan here; each after the first reads
     # what the first one wrote. Someone else's loan is not found rather than forbidden.
@@ -245,6 +235,15 @@ def _loan_for_update(borrow_id: int, actor) -> Borrow:
         .select_related("book__author", "user")
         .filter(pk=borrow_id)
     )
+    if with_blocks:
+        # Whether the patron is blocked, in the same round trip (a renewal is refused then).
+        fields = block_fields(OuterRef("user_id"))
+        borrows = borrows.annotate(
+            oldest_due=scalar(
+                Borrow.objects.open().filter(user_id=OuterRef("user_id")), fields["oldest_due"]
+            ),
+            block_reason=fields["block_reason"],
+        )
     if not can_return_any_loan(actor):
         borrows = borrows.filter(user_id=actor.pk)
     borrow = borrows.first()
@@ -295,10 +294,17 @@ def renewed_due_date(borrow: Borrow, now: datetime) -> datetime:
 def borrow_renew(*, borrow_id: int, actor, reason: str = "") -> Borrow:
     """Extend a loan by one loan period; the owner or a librarian renews."""
     with transaction.atomic():
-        borrow = _loan_for_update(borrow_id, actor)
+        borrow = _loan_for_update(borrow_id, actor, with_blocks=True)
         refusal = borrow_renew_check(borrow)
         if refusal is not None:
             raise refusal
+        patron_check_not_blocked(
+            borrow.user,
+            for_staff=actor.pk != borrow.user_id,
+            block_reason=borrow.block_reason,
+            oldest_due=borrow.oldest_due,
+            now=timezone.now(),
+        )
         # Under the book's lock no hold can be placed between this check and the write: a
         # renewal and a new hold are answered in one order or the other.
         copies.book_lock(borrow.book_id)

@@ -29,6 +29,10 @@ from library.models import (
     ReadingHistory,
     ReadingHistoryChoice,
 )
+from library.services.privacy_notices import (
+    notices_anonymise,
+    patron_notices_and_blocks_erase,
+)
 
 from .history import record_actor
 
@@ -125,12 +129,14 @@ def _move_to(queryset_history, anonymous_id: int) -> None:
 
 def loans_anonymise(*, loan_ids: list[int], anonymous_id: int) -> int:
     """Move these loans, the holds they fulfilled, and their history rows to the anonymised
-    patron: four UPDATEs whatever the batch's size. Returns the loans moved."""
+    patron, with their notices (whose mail is deleted): a fixed number of statements
+    whatever the batch's size. Returns the loans moved."""
     moved = Borrow.objects.filter(pk__in=loan_ids).update(user_id=anonymous_id)
     _move_to(_history(Borrow).objects.filter(id__in=loan_ids), anonymous_id)
     # The hold a loan fulfilled says who waited for that book: it goes with the loan.
     holds = Hold.objects.filter(borrow_id__in=loan_ids)
     _move_to(_history(Hold).objects.filter(id__in=holds.values("pk")), anonymous_id)
+    notices_anonymise(loan_ids=loan_ids, hold_ids=holds.values("pk"), anonymous_id=anonymous_id)
     holds.update(user_id=anonymous_id)
     return moved
 
@@ -275,6 +281,8 @@ def patron_erase(*, user_id: int, actor):
         _move_to(_history(Hold).objects.filter(id__in=others.values("pk")), anonymous_id)
         others.update(user_id=anonymous_id)
         ReadingHistoryChoice.objects.filter(user_id=user.pk).delete()
+        # Before the blanks: the mail to remove is found by the address it went to.
+        patron_notices_and_blocks_erase(user, actor, anonymous_id=anonymous_id)
 
         blanks = {
             model_field.attname: _erased_value(model_field, user.pk)

@@ -351,3 +351,40 @@ def test_auditors_forged_actions_are_refused(auditor_web, alice, moonstone):
 def test_patrons_do_not_reach_the_desk(patron_web):
     assert patron_web.get(DESK).status_code == 302  # to the admin login
     assert patron_web.post(SCAN, {"scan": "x"}).status_code == 302
+
+
+# --- what blocks a patron, and what they were told --------------------------------------
+
+
+def test_the_panel_says_what_blocks_a_patron_and_lists_their_notices(
+    librarian_web, librarian, alice, moonstone
+):
+    from library.models import Notice
+    from library.services import blocks
+
+    loan = BorrowFactory(
+        user=alice,
+        book=moonstone,
+        borrow_date=timezone.now() - timedelta(days=50),
+        due_date=timezone.now() - timedelta(days=36),
+    )
+    blocks.block_set(user=alice, reason="Lost card reported by phone", actor=librarian)
+    Notice.objects.create(
+        kind="overdue", stage=7, borrow=loan, user=alice, status="no_address", run="0" * 32
+    )
+
+    html = librarian_web.get(DESK, {"patron": alice.pk}).content.decode()
+
+    blocked = html[html.index('id="patron-blocks"') : html.index('id="patron-loans"')]
+    assert "Lost card reported by phone" in blocked
+    assert "A librarian blocked the account (Lost card reported by phone)." in blocked
+    assert "is more than 28 days overdue; return it first." in blocked
+    notices = html[html.index('id="patron-notices"') :]
+    assert "The Moonstone" in notices and "no address: phone" in notices
+
+
+def test_a_patron_nothing_blocks_shows_no_block(librarian_web, alice, moonstone):
+    html = librarian_web.get(DESK, {"patron": alice.pk}).content.decode()
+
+    assert 'id="patron-blocks"' not in html
+    assert "No notices sent yet." in html

@@ -40,8 +40,9 @@ def patron_with(loans: int, holds: int):
 @pytest.mark.parametrize("size", [1, 4])
 def test_the_patron_panel(web, django_assert_num_queries, size):
     patron, _ = patron_with(loans=size, holds=size)
-    # session, user, groups; the patron; their loans; their holds with positions
-    with django_assert_num_queries(6):
+    # session, user, groups; the patron; their loans; their holds with positions; their
+    # manual blocks (the overdue block is read off the loans); their latest notices
+    with django_assert_num_queries(8):
         response = web.get(DESK, {"patron": patron.pk})
     assert len(response.context["panel"].loans) == size
 

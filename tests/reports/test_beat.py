@@ -26,7 +26,12 @@ def test_beat_schedule_runs_the_daily_report_the_cleanups_and_the_reaper():
         "reports.tasks.reap_lost_report_tasks",
         "library.tasks.expire_holds",
         "library.tasks.anonymise_returned_loans",
+        "library.tasks.send_notices",
+        "library.tasks.deliver_mail",
     }
+    notices = schedule["library.tasks.send_notices"]
+    assert (notices.hour, notices.minute) == ({8}, {0})  # in TIME_ZONE (CELERY_TIMEZONE)
+    assert schedule["library.tasks.deliver_mail"] == timedelta(minutes=1)
     report = schedule["reports.tasks.generate_report"]
     assert (report.hour, report.minute) == ({2}, {0})
     cleanup = schedule["accounts.tasks.delete_expired_tokens"]

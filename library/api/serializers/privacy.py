@@ -112,6 +112,31 @@ class ExportHistorySerializer(serializers.Serializer):
     values = serializers.DictField(help_text="The record's fields as this change left them.")
 
 
+class ExportNoticeSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    stage = serializers.IntegerField(
+        help_text="Days before (courtesy) or after (overdue) the due date."
+    )
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    loan = serializers.IntegerField(allow_null=True)
+    hold = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField(allow_null=True)
+
+
+class ExportNoticesSerializer(serializers.Serializer):
+    courtesy_notices = serializers.BooleanField(help_text="Whether you get due-soon reminders.")
+    sent = ExportNoticeSerializer(many=True)
+
+
+class ExportBlockSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    set_at = serializers.DateTimeField()
+    set_by = serializers.CharField(help_text='"library staff" or "system".')
+    lifted_at = serializers.DateTimeField(allow_null=True)
+    lift_reason = serializers.CharField(allow_blank=True)
+
+
 class PatronExportSerializer(serializers.Serializer):
     """Documents GET /auth/user/export/ (the document is built by the selector)."""
 
@@ -119,8 +144,10 @@ class PatronExportSerializer(serializers.Serializer):
     reading_history = ExportReadingHistorySerializer()
     loans = ExportLoanSerializer(many=True, help_text="Your loans not yet anonymised.")
     holds = ExportHoldSerializer(many=True)
+    notices = ExportNoticesSerializer(help_text="The notices the library sent you.")
+    blocks = ExportBlockSerializer(many=True, help_text="Blocks on your account, lifted or not.")
     history = ExportHistorySerializer(many=True, help_text="Every history row about you.")
     other_records = serializers.DictField(
         child=serializers.ListField(child=serializers.DictField()),
-        help_text="Any other record keyed to you, by model (e.g. notices, blocks).",
+        help_text="Any other record keyed to you, by model.",
     )
