@@ -122,3 +122,47 @@ class KnoxLogoutAll(_Described):
     description = "Every token of this account, on every device, stops working at once."
     responses = {204: OpenApiResponse(description="Revoked; no content.")}
     reads_body = False
+
+
+def _detail_answer(name: str):
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(name, {"detail": serializers.CharField()})
+
+
+class PasswordResetRequest(_Described):
+    target_class = "accounts.password_views.PasswordResetRequestView"
+    operation_id = "request_password_reset"
+    summary = "Ask for a password reset e-mail"
+    description = (
+        "A JSON body with `email`. If an account has that address, a mail with a link to "
+        "set a new password is sent to it. The answer is the same whether or not the "
+        "address is known, so it tells nobody who is a patron. Limited per client address "
+        "and per e-mail address (429 `throttled`, with Retry-After)."
+    )
+
+    def view_replacement(self):
+        from .passwords import PasswordResetSerializer
+
+        self.request = PasswordResetSerializer
+        self.responses = {200: _detail_answer("PasswordResetRequested")}
+        return super().view_replacement()
+
+
+class PasswordResetConfirmation(_Described):
+    target_class = "accounts.password_views.PasswordResetConfirmationView"
+    operation_id = "confirm_password_reset"
+    summary = "Set a new password with the uid and token from the reset e-mail"
+    description = (
+        "A JSON body with `uid` and `token` from the e-mail's link and the new password "
+        "twice. A used, expired or altered link is a 400. Setting the password revokes "
+        "every API token of the account."
+    )
+
+    def view_replacement(self):
+        from .passwords import PasswordResetConfirmSerializer
+
+        self.request = PasswordResetConfirmSerializer
+        self.responses = {200: _detail_answer("PasswordResetDone")}
+        return super().view_replacement()

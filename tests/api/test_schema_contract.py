@@ -24,6 +24,10 @@ OPERATION_IDS = {
     ("post", "/auth/logoutall/"): "logout_all",
     ("get", "/auth/user/"): "get_current_user",
     ("get", "/auth/user/export/"): "export_my_data",
+    ("post", "/auth/password/reset/"): "request_password_reset",
+    ("get", "/notices/preferences/"): "get_notice_preferences",
+    ("patch", "/notices/preferences/"): "set_notice_preferences",
+    ("post", "/auth/password/reset/confirm/"): "confirm_password_reset",
     ("get", "/auth/user/reading-history/"): "get_reading_history_choice",
     ("put", "/auth/user/reading-history/"): "set_reading_history_choice",
     ("get", "/authors/"): "list_authors",
@@ -128,6 +132,7 @@ def test_each_operation_lists_the_codes_it_can_answer(schema):
         "already_borrowed",
         "loan_limit_reached",
         "no_copies_available",
+        "patron_blocked",
     ]
     assert set(borrow["403"]["x-error-codes"]) == {
         "not_allowed_to_borrow",
@@ -135,7 +140,8 @@ def test_each_operation_lists_the_codes_it_can_answer(schema):
         "permission_denied",
     }
     assert borrow["429"]["x-error-codes"] == ["throttled"]
-    assert "wanted_by_hold" in renew["409"]["x-error-codes"]
+    assert {"wanted_by_hold", "patron_blocked"} <= set(renew["409"]["x-error-codes"])
+    assert "patron_blocked" in paths["/holds/"]["post"]["responses"]["409"]["x-error-codes"]
     assert paths["/auth/login/"]["post"]["responses"]["429"]["x-error-codes"] == ["locked_out"]
     assert paths["/reports/"]["post"]["responses"]["503"]["x-error-codes"] == ["broker_unavailable"]
     for _method, route, operation in _operations(schema):

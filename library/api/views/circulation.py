@@ -46,6 +46,7 @@ class BorrowViewSet(
             services.NoCopiesAvailable,
             services.AlreadyBorrowed,
             services.LoanLimitReached,
+            services.PatronBlocked,
         ],
         "return_book": [services.BorrowNotFound, services.AlreadyReturned],
         "renew": [
@@ -53,6 +54,7 @@ class BorrowViewSet(
             services.AlreadyReturned,
             services.RenewalLimitReached,
             services.WantedByHold,
+            services.PatronBlocked,
         ],
     }
 

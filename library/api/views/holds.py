@@ -33,6 +33,7 @@ class HoldViewSet(
             services.AlreadyBorrowedNoHold,
             services.AlreadyOnHold,
             services.HoldLimitReached,
+            services.PatronBlocked,
         ],
         "cancel": [services.HoldNotFound, services.HoldClosed],
     }

@@ -36,13 +36,18 @@ class NoticePreferencesView(APIView):
         prefs = PatronPreferences.objects.filter(user_id=user.pk).first()
         return {"courtesy_notices": prefs.courtesy_notices if prefs else True}
 
-    @extend_schema(responses=PreferencesSerializer, summary="Your notice preferences")
+    @extend_schema(
+        responses=PreferencesSerializer,
+        operation_id="get_notice_preferences",
+        summary="Your notice preferences",
+    )
     def get(self, request):
         return Response(self._current(request.user))
 
     @extend_schema(
         request=PreferencesSerializer,
         responses=PreferencesSerializer,
+        operation_id="set_notice_preferences",
         summary="Turn courtesy (due soon) notices on or off",
     )
     def patch(self, request):
