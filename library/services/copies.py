@@ -44,6 +44,16 @@ def book_lock(book_id: int) -> Book | None:
     return Book.objects.select_for_update().filter(pk=book_id).first()
 
 
+def books_lock(book_ids) -> None:
+    """Lock several books' rows, in id order (so two callers never wait on each other)."""
+    list(
+        Book.objects.select_for_update()
+        .filter(pk__in=book_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def copy_take_from_shelf(book_id: int) -> bool:
     """One copy off the shelf for a loan; False when the shelf is empty.
 

@@ -17,7 +17,8 @@ from library.isbn import normalize_isbn
 from library.models import Book, Borrow
 
 from .holds import hold_cancel, hold_place
-from .loans import borrow_create_for_patron, borrow_renew, borrow_return
+from .loans import borrow_create_for_patron, borrow_return
+from .renewals import borrow_renew_many
 
 _ISBN_SHAPE = frozenset("0123456789Xx- ")
 
@@ -133,17 +134,13 @@ def desk_return(*, borrow_id: int, actor) -> Borrow:
 
 
 def desk_renew(*, borrow_ids: list[int], actor) -> tuple[list[Borrow], list[tuple[int, str]]]:
-    """Renew each loan in turn; the renewed ones, and (id, refusal) for the others."""
+    """Renew these loans (one, or all of a patron's); the renewed ones, and (id, refusal)
+    for the others. A fixed number of queries however many loans."""
     _require_librarian(actor)
-    renewed, refused = [], []
-    for borrow_id in borrow_ids:
-        try:
-            renewed.append(
-                borrow_renew(borrow_id=borrow_id, actor=actor, reason="Renewed at the desk")
-            )
-        except DomainError as error:
-            refused.append((borrow_id, error.detail))
-    return renewed, refused
+    renewed, refused = borrow_renew_many(
+        borrow_ids=borrow_ids, actor=actor, reason="Renewed at the desk"
+    )
+    return renewed, [(borrow_id, error.detail) for borrow_id, error in refused]
 
 
 def desk_hold_place(*, patron, text: str, actor):
