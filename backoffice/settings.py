@@ -12,10 +12,9 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from backoffice import unfold_config
+from backoffice import csp_policy, unfold_config
 from backoffice.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -460,34 +459,8 @@ REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))
 # The sidebar, dashboard and badge live in their own module; lazy URLs keep it importable here.
 UNFOLD = unfold_config.UNFOLD
 
-# --- Content-Security-Policy (django-csp) ----------------------------------------------
-# Sent in development too, so the tests and the browser test run under the policy that
-# production sends. Everything is served from this origin; what else is allowed, and why:
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        # 'unsafe-eval': unfold ships Alpine.js's standard build, which compiles every
-        # x-data / x-on expression with the Function constructor (its CSP build cannot
-        # evaluate unfold's expressions). No 'unsafe-inline': no page has an inline script
-        # (Swagger UI's start-up script is a file: SpectacularSwaggerSplitView); one that
-        # needs one must carry nonce="{{ request.csp_nonce }}".
-        "script-src": [SELF, UNSAFE_EVAL, NONCE],
-        # 'unsafe-inline': unfold's pages carry style attributes and a <style> block (the
-        # theme colours), Swagger UI and htmx add inline styles; a nonce cannot cover a
-        # style attribute, and would switch 'unsafe-inline' off if listed here.
-        "style-src": [SELF, UNSAFE_INLINE],
-        # data: URIs: the SVG icons inside unfold's and Swagger UI's stylesheets, and the
-        # site's icon (backoffice.unfold_config.FAVICON).
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        # As X-Frame-Options: DENY (XFrameOptionsMiddleware): no page is framed.
-        "frame-ancestors": [NONE],
-    },
-}
+# --- Content-Security-Policy (django-csp): the policy and its reasons, in its own module -
+CONTENT_SECURITY_POLICY = csp_policy.CONTENT_SECURITY_POLICY
 
 # --- Production hardening -------------------------------------------------------------
 if PRODUCTION:
