@@ -24,7 +24,6 @@ the same library (shifted in time) on every run and on every database."""
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 import random
 import time
@@ -43,6 +42,7 @@ from library.isbn import isbn13_check_digit
 from library.models import Author, Book, Borrow
 from library.services.copies import counters_recompute
 
+from .skew import zipf_cum_weights, zipf_draws
 from .words import (
     FIRST_NAMES,
     GENRES,
@@ -181,21 +181,6 @@ def _genre_names(count: int) -> list[str]:
     return [GENRES[i] if i < len(GENRES) else f"Genre {i + 1}" for i in range(count)]
 
 
-def zipf_cum_weights(count: int, *, exponent: float = 1.0, offset: float = 0.0) -> list[float]:
-    """Cumulative weights of ranks 0..count-1, rank r weighing 1/(r + 1 + offset)^exponent."""
-    return list(
-        itertools.accumulate(1.0 / (rank + 1 + offset) ** exponent for rank in range(count))
-    )
-
-
-def _zipf_draws(rng: random.Random, cum_weights: list[float], k: int) -> list[int]:
-    total = cum_weights[-1]
-    last = len(cum_weights) - 1
-    random_ = rng.random
-    # Same as rng.choices(range(n), cum_weights=..., k=k), without building the range.
-    return [min(bisect_left(cum_weights, random_() * total), last) for _ in range(k)]
-
-
 def _author_name(index: int) -> str:
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     rest = index // len(FIRST_NAMES)
@@ -266,11 +251,11 @@ def _books_write(writer, rng, size, genres, author_ids, book_rows) -> int:
     ids = writer.reserve_ids(Book, size.books)
     taken = writer.existing_isbns()
     isbns = _isbns(rng, size.books, taken)
-    genre_draws = _zipf_draws(rng, zipf_cum_weights(len(genres), exponent=0.8), size.books)
+    genre_draws = zipf_draws(rng, zipf_cum_weights(len(genres), exponent=0.8), size.books)
     # Prolific authors: a Zipf-like share of the titles, over a shuffled author list.
     shuffled_authors = author_ids[:]
     rng.shuffle(shuffled_authors)
-    author_draws = _zipf_draws(
+    author_draws = zipf_draws(
         rng,
         zipf_cum_weights(len(author_ids), exponent=0.9, offset=len(author_ids) / 200),
         size.books,
@@ -452,8 +437,8 @@ def _borrows_write(writer, rng, size, now, book_rows, patron_ids, result) -> int
     ]
     book_cw = zipf_cum_weights(n_books, exponent=BOOK_EXPONENT, offset=_book_offset(size))
     patron_cw = zipf_cum_weights(n_patrons, exponent=PATRON_EXPONENT, offset=_patron_offset(size))
-    book_draws = iter(_zipf_draws(rng, book_cw, size.borrows))
-    patron_draws = iter(_zipf_draws(rng, patron_cw, size.borrows))
+    book_draws = iter(zipf_draws(rng, book_cw, size.borrows))
+    patron_draws = iter(zipf_draws(rng, patron_cw, size.borrows))
     book_total, last_book = book_cw[-1], n_books - 1
     random_ = rng.random
     heappush, heappop = heapq.heappush, heapq.heappop
