@@ -60,11 +60,15 @@ def copy_take_from_shelf(book_id: int) -> bool:
     One conditional UPDATE: of N concurrent borrowers of the last copy, exactly one sees a
     row updated. Held copies are not on the shelf, so nobody but their holder takes them.
     """
-    return bool(
-        Book.objects.filter(pk=book_id, available_copies__gt=0).update(
-            available_copies=F("available_copies") - 1
+    # Raw SQL: the ORM's update() spends more CPU compiling this than the database
+    # spends running it, on every borrow.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE library_book SET available_copies = available_copies - 1 "
+            "WHERE id = %s AND available_copies > 0",
+            [book_id],
         )
-    )
+        return cursor.rowcount == 1
 
 
 def copy_return(*, book_id: int, now: datetime, actor, reason: str) -> Hold | None:

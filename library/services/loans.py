@@ -14,6 +14,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.roles import can_borrow, can_return_any_loan, is_librarian
+from backoffice.core.compiled import CompiledQuery
 from backoffice.core.errors import DomainError, NotFound
 from library.models import Book, Borrow, Hold
 from library.selectors.sql import scalar, single_row
@@ -125,21 +126,9 @@ def borrow_create(*, user, book_id: int, actor=None, reason: str = "") -> Borrow
     with transaction.atomic():
         # Locking the patron's row serialises one patron's borrows, so two parallel
         # requests cannot both pass the loan-limit and already-borrowed checks.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk").first()
+        _patron_lock.rows(user_id=user.pk)
         # The patron's loans and their hold on this title, in one round trip.
-        their_hold = Hold.objects.open().filter(user_id=user.pk, book_id=book_id)
-        loans = (
-            single_row(Borrow.objects.open().filter(user_id=user.pk))
-            .annotate(
-                open=Count("*"),
-                of_this_book=Count("id", filter=Q(book_id=book_id)),
-                hold_id=Subquery(their_hold.values("pk")[:1]),
-                hold_status=Subquery(their_hold.values("status")[:1]),
-                **block_fields(user.pk),
-            )
-            .values("open", "of_this_book", "hold_id", "hold_status", "oldest_due", "block_reason")
-            .get()
-        )
+        loans = _patron_loans_and_hold.first(user_id=user.pk, book_id=book_id)
         now = timezone.now()
         patron_check_not_blocked(
             user,
@@ -168,8 +157,39 @@ def borrow_create(*, user, book_id: int, actor=None, reason: str = "") -> Borrow
                 # one back): the hold has done its work.
                 _fulfil_waiting_hold(loans["hold_id"], borrow, now=now, actor=actor)
         # Title, author and genre for the caller's answer, read once here.
-        borrow.book = Book.objects.select_related("author").get(pk=book_id)
+        borrow.book = _book_with_author.first(book_id=book_id)
     return borrow
+
+
+# The statements every borrow runs, compiled once (``backoffice.core.compiled``).
+_patron_lock = CompiledQuery(
+    lambda user_id: (
+        get_user_model().objects.select_for_update().filter(pk=user_id).values("pk").order_by()
+    ),
+    "user_id",
+)
+
+
+def _patron_loans_and_hold_queryset(user_id, book_id):
+    their_hold = Hold.objects.open().filter(user_id=user_id, book_id=book_id)
+    return (
+        single_row(Borrow.objects.open().filter(user_id=user_id))
+        .annotate(
+            open=Count("*"),
+            of_this_book=Count("id", filter=Q(book_id=book_id)),
+            hold_id=Subquery(their_hold.values("pk")[:1]),
+            hold_status=Subquery(their_hold.values("status")[:1]),
+            **block_fields(user_id),
+        )
+        .values("open", "of_this_book", "hold_id", "hold_status", "oldest_due", "block_reason")
+    )
+
+
+_patron_loans_and_hold = CompiledQuery(_patron_loans_and_hold_queryset, "user_id", "book_id")
+_book_with_author = CompiledQuery(
+    lambda book_id: Book.objects.select_related("author").filter(pk=book_id).order_by(),
+    "book_id",
+)
 
 
 def _borrow_from_shelf(borrow: Borrow, *, actor, reason: str) -> None:
@@ -230,10 +250,21 @@ def _loan_for_update(borrow_id: int, actor, *, with_blocks: bool = False) -> Bor
     # The row lock (PostgreSQL) or the write lock every transaction takes at BEGIN (SQLite,
     # IMMEDIATE mode) queues parallel writes to one loan here; each after the first reads
     # what the first one wrote. Someone else's loan is not found rather than forbidden.
+    if can_return_any_loan(actor):
+        borrow = _any_loan_for_update[with_blocks].first(borrow_id=borrow_id)
+    else:
+        borrow = _own_loan_for_update[with_blocks].first(borrow_id=borrow_id, user_id=actor.pk)
+    if borrow is None:
+        raise BorrowNotFound()
+    return borrow
+
+
+def _loan_for_update_queryset(borrow_id: int, user_id: int | None, *, with_blocks: bool):
     borrows = (
         Borrow.objects.select_for_update(of=("self",))
         .select_related("book__author", "user")
         .filter(pk=borrow_id)
+        .order_by()
     )
     if with_blocks:
         # Whether the patron is blocked, in the same round trip (a renewal is refused then).
@@ -244,12 +275,30 @@ def _loan_for_update(borrow_id: int, actor, *, with_blocks: bool = False) -> Bor
             ),
             block_reason=fields["block_reason"],
         )
-    if not can_return_any_loan(actor):
-        borrows = borrows.filter(user_id=actor.pk)
-    borrow = borrows.first()
-    if borrow is None:
-        raise BorrowNotFound()
-    return borrow
+    if user_id is not None:
+        borrows = borrows.filter(user_id=user_id)
+    return borrows
+
+
+_any_loan_for_update = {
+    with_blocks: CompiledQuery(
+        lambda borrow_id, with_blocks=with_blocks: _loan_for_update_queryset(
+            borrow_id, None, with_blocks=with_blocks
+        ),
+        "borrow_id",
+    )
+    for with_blocks in (False, True)
+}
+_own_loan_for_update = {
+    with_blocks: CompiledQuery(
+        lambda borrow_id, user_id, with_blocks=with_blocks: _loan_for_update_queryset(
+            borrow_id, user_id, with_blocks=with_blocks
+        ),
+        "borrow_id",
+        "user_id",
+    )
+    for with_blocks in (False, True)
+}
 
 
 def borrow_return(*, borrow_id: int, actor, reason: str = "") -> Borrow:
