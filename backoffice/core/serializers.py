@@ -130,7 +130,7 @@ class FieldsBuiltOnceMixin:
 
     DRF rebuilds them from the model's options for every serializer it creates (about
     1 ms of each borrow or return response). They depend only on the class, so the first
-    build is kept and each serializer gets its own copy, as DRF does for declared fields.
+    build is kept, never bound, and each serializer gets copies of its own.
     """
 
     def get_fields(self):
@@ -139,7 +139,19 @@ class FieldsBuiltOnceMixin:
         if built is None:
             built = super().get_fields()
             cls._fields_built_once = built
-        return copy.deepcopy(built)
+        return {name: _unbound_copy(field) for name, field in built.items()}
+
+
+def _unbound_copy(field):
+    # A field holding other fields (a nested serializer, a list's child, a relation's
+    # child) is copied as DRF copies declared fields, by building it anew. A plain field
+    # needs only a shallow copy: binding it to its serializer sets attributes on the copy
+    # alone, and what the copies share (validators, messages) is never changed in use.
+    if isinstance(field, serializers.BaseSerializer) or any(
+        hasattr(field, holder) for holder in ("child", "child_relation")
+    ):
+        return copy.deepcopy(field)
+    return copy.copy(field)
 
 
 class ModelSerializer(FieldsBuiltOnceMixin, serializers.ModelSerializer):
