@@ -7,7 +7,7 @@ from unfold.contrib.filters.admin import (
     DropdownFilter,
 )
 
-from library.models import Book
+from library import selectors
 
 ADMIN_REASON = _("Edited in the admin")
 
@@ -18,8 +18,7 @@ class GenreFilter(DropdownFilter):
     field_path = "genre"
 
     def lookups(self, request, model_admin):
-        genres = Book.objects.order_by("genre").values_list("genre", flat=True).distinct()
-        return [(genre, genre) for genre in genres]
+        return [(genre, genre) for genre in selectors.genres()]
 
     def queryset(self, request, queryset):
         if self.value():
