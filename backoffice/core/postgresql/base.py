@@ -21,9 +21,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         if connection.info.transaction_status == TransactionStatus.IDLE:
             try:
-                readable, _, _ = select.select([connection.fileno()], [], [], 0)
+                # poll(), not select(): no limit on the descriptor's number.
+                poller = select.poll()
+                poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+                if not poller.poll(0):
+                    return True
             except (OSError, ValueError):
-                return False
-            if not readable:
-                return True
+                pass  # whatever went wrong, the round trip below decides
         return super().is_usable()
