@@ -60,6 +60,9 @@ class EqualsAny(Lookup):
         return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
+TRIGRAM = 3  # letters: the shortest word a trigram index can look up
+
+
 def books_matching(books: QuerySet[Book], words: list[str]) -> QuerySet[Book]:
     """Books whose title, ISBN or author's name contains every word (any case).
 
@@ -71,9 +74,12 @@ def books_matching(books: QuerySet[Book], words: list[str]) -> QuerySet[Book]:
     postgres = connections[books.db].vendor == "postgresql"
     for word in words:
         authors = Author.objects.filter(name__icontains=word).order_by().values("id")
+        # A word under three letters has no trigram to look up: every book is read, and
+        # comparing each with an array of the (thousands of) matching authors took 1.8 s
+        # where the hashed IN takes 0.17 s.
         by_author = (
             Q(EqualsAny(F("author_id"), ArraySubquery(authors)))
-            if postgres
+            if postgres and len(word) >= TRIGRAM
             else Q(author_id__in=authors)
         )
         books = books.filter(Q(title__icontains=word) | Q(isbn__icontains=word) | by_author)

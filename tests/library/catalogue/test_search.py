@@ -43,6 +43,12 @@ def test_every_word_must_match_some_field(api_client, shelf):
     assert found(api_client, "moonstone stoker") == set()
 
 
+def test_words_too_short_for_the_trigram_index_match_as_any_other(api_client, shelf):
+    assert found(api_client, "ke") == {"Dracula", "The Lair of the White Worm"}  # stoKEr
+    assert found(api_client, "wh") == {"The Woman in White", "The Lair of the White Worm"}
+    assert found(api_client, "co wh") == {"The Woman in White"}  # COllins, WHite
+
+
 def test_search_combines_with_filters_and_counts_what_it_finds(api_client, shelf):
     response = api_client.get("/books/", {"search": "white", "author": shelf["lair"].author_id})
 
