@@ -16,6 +16,7 @@ from django.db.models import (
     Sum,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 
 from library.models import Author, Book, Borrow, Hold
@@ -24,8 +25,22 @@ from .holds import waiting_holds_count
 
 
 def author_list() -> QuerySet[Author]:
-    # Meta.ordering is dropped from GROUP BY queries, so the order is restated.
-    return Author.objects.annotate(book_count=Count("books")).order_by("name", "id")
+    """Authors with how many titles each has.
+
+    The count is a correlated subquery on the books' author index, not a join grouped
+    by author: grouped, every page and its count joined all 100,000 books to all 20,000
+    authors (about 140 ms each); this way a page counts the books of its own authors.
+    """
+    titles = (
+        Book.objects.filter(author_id=OuterRef("pk"))
+        .order_by()
+        .values("author_id")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return Author.objects.annotate(
+        book_count=Coalesce(Subquery(titles, output_field=IntegerField()), 0)
+    )
 
 
 def open_loans_per_book() -> Subquery:
@@ -133,21 +148,9 @@ def books_available_by_genre(
         .annotate(n=Count("*"))
         .values_list("book__genre", "n")
     )
-    # The ranks are computed on books alone, in the order of book_genre_title_idx
-    # (an index-only scan, no sort); authors are joined to the few rows kept. Joining
-    # them inside the window query would sort every title on the shelf.
-    ranked_ids = (
-        on_shelf.annotate(
-            rank_in_genre=Window(
-                RowNumber(), partition_by=[F("genre")], order_by=[F("title"), F("id")]
-            )
-        )
-        .filter(rank_in_genre__lte=books_per_genre)
-        .values("id")
-    )
     ranked = (
         Book.objects.select_related("author")
-        .filter(pk__in=ranked_ids)
+        .filter(pk__in=_first_titles_on_shelf(on_shelf, genre, books_per_genre))
         .order_by("genre", "title", "id")
     )
     books_by_genre: dict[str, list[Book]] = {}
@@ -193,3 +196,32 @@ def genres(using: str = "default") -> list[str]:
     with connections[using].cursor() as cursor:
         cursor.execute(GENRES_SQL)
         return [genre for (genre,) in cursor.fetchall()]
+
+
+def _first_titles_on_shelf(on_shelf: QuerySet[Book], genre: str | None, count: int):
+    """The ids of the first ``count`` titles on the shelf of each genre, by title.
+
+    On PostgreSQL each genre's titles are read from ``book_genre_title_idx`` in order
+    and the read stops at ``count`` (``LATERAL … LIMIT``), the genres themselves walked
+    from the index (``GENRES_SQL``): about 2,100 index entries for 21 genres. A window
+    ranking, all the ORM can spell, reads every title on the shelf first (97,000, about
+    110 ms at 100,000 titles): SQLite, with its small demo catalogue, keeps it.
+    """
+    if connections[on_shelf.db].vendor == "postgresql":
+        genres_sql, params = ("SELECT %s::varchar AS genre", [genre]) if genre else (GENRES_SQL, [])
+        return RawSQL(
+            f"SELECT first.id FROM ({genres_sql}) genres CROSS JOIN LATERAL ("
+            " SELECT b.id FROM library_book b"
+            " WHERE b.genre = genres.genre AND b.available_copies > 0"
+            " ORDER BY b.title, b.id LIMIT %s) first",
+            [*params, count],
+        )
+    return (
+        on_shelf.annotate(
+            rank_in_genre=Window(
+                RowNumber(), partition_by=[F("genre")], order_by=[F("title"), F("id")]
+            )
+        )
+        .filter(rank_in_genre__lte=count)
+        .values("id")
+    )
