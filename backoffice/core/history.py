@@ -38,7 +38,7 @@ class HistoryRowInsert(models.Model):
         connection = connections[using]
         sql, fields, returns_pk = _insert_statement(model, using)
         values = [
-            field.get_db_prep_save(getattr(self, field.attname), connection) for field in fields
+            field.get_db_prep_save(field.pre_save(self, True), connection) for field in fields
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
