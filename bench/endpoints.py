@@ -31,22 +31,14 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Count
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from library.models import Borrow
-
     call_command("collectstatic", interactive=False, verbosity=0)  # admin pages need it
     librarian = common.bench_librarian()
-    busiest = (
-        Borrow.objects.order_by().values("user").annotate(n=Count("id")).order_by("-n").first()
-    )
-    from django.contrib.auth import get_user_model
-
-    patron = get_user_model().objects.get(pk=busiest["user"])
-    common.figure("busiest_patron_borrows", busiest["n"], "borrows")
+    patron, loans = common.busiest_patron()
+    common.figure("busiest_patron_borrows", loans, "borrows")
 
     anonymous = Client()
     as_librarian = Client(HTTP_AUTHORIZATION=f"Token {common.token_for(librarian)}")

@@ -28,19 +28,13 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Count
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from library.models import Borrow
-
     call_command("collectstatic", interactive=False, verbosity=0)  # admin pages need it
     librarian = common.bench_librarian()
-    busiest = (
-        Borrow.objects.order_by().values("user").annotate(n=Count("id")).order_by("-n").first()
-    )
-    patron = get_user_model().objects.get(pk=busiest["user"])
+    patron, _ = common.busiest_patron()
     superuser, _ = get_user_model().objects.get_or_create(
         username="bench-superuser", defaults={"is_staff": True, "is_superuser": True}
     )

@@ -335,6 +335,24 @@ def borrow_renew_check(borrow: Borrow) -> DomainError | None:
     return None
 
 
+def borrow_renew_refuse(borrow: Borrow, *, actor, now) -> None:
+    """Raise why ``actor`` may not renew this loan: the loan itself, or its patron blocked.
+
+    ``borrow`` was read with its patron's block fields (``_loan_for_update`` with
+    ``with_blocks``, or the several loans of ``borrow_renew_many``).
+    """
+    refusal = borrow_renew_check(borrow)
+    if refusal is not None:
+        raise refusal
+    patron_check_not_blocked(
+        borrow.user,
+        for_staff=actor.pk != borrow.user_id,
+        block_reason=borrow.block_reason,
+        oldest_due=borrow.oldest_due,
+        now=now,
+    )
+
+
 def renewed_due_date(borrow: Borrow, now: datetime) -> datetime:
     """One loan period more, from the due date, or from now when the loan is overdue."""
     return max(borrow.due_date, now) + timedelta(days=settings.LOAN_PERIOD_DAYS)
@@ -344,16 +362,7 @@ def borrow_renew(*, borrow_id: int, actor, reason: str = "") -> Borrow:
     """Extend a loan by one loan period; the owner or a librarian renews."""
     with transaction.atomic():
         borrow = _loan_for_update(borrow_id, actor, with_blocks=True)
-        refusal = borrow_renew_check(borrow)
-        if refusal is not None:
-            raise refusal
-        patron_check_not_blocked(
-            borrow.user,
-            for_staff=actor.pk != borrow.user_id,
-            block_reason=borrow.block_reason,
-            oldest_due=borrow.oldest_due,
-            now=timezone.now(),
-        )
+        borrow_renew_refuse(borrow, actor=actor, now=timezone.now())
         # Under the book's lock no hold can be placed between this check and the write: a
         # renewal and a new hold are answered in one order or the other.
         copies.book_lock(borrow.book_id)

@@ -17,8 +17,8 @@ from library.models import Borrow, Hold
 from library.selectors.sql import scalar
 
 from . import copies
-from .blocks import block_fields, patron_check_not_blocked
-from .loans import BorrowNotFound, WantedByHold, borrow_renew_check, renewed_due_date
+from .blocks import block_fields
+from .loans import BorrowNotFound, WantedByHold, borrow_renew_refuse, renewed_due_date
 
 
 def borrow_renew_many(
@@ -51,16 +51,7 @@ def borrow_renew_many(
         allowed = []
         for loan in loans:
             try:
-                refusal = borrow_renew_check(loan)
-                if refusal is not None:
-                    raise refusal
-                patron_check_not_blocked(
-                    loan.user,
-                    for_staff=actor.pk != loan.user_id,
-                    block_reason=loan.block_reason,
-                    oldest_due=loan.oldest_due,
-                    now=now,
-                )
+                borrow_renew_refuse(loan, actor=actor, now=now)
             except DomainError as error:
                 refused.append((loan.pk, error))
             else:
