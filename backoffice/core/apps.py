@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = "Shelfwise core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from backoffice.core.changelist import reuse_changelist_headers
+
+        reuse_changelist_headers()
