@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from post_office.models import STATUS, Email, EmailTemplate, Log
+from post_office.models import STATUS, Attachment, Email, EmailTemplate, Log
 from post_office.sanitizer import clean_html
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
@@ -165,7 +165,9 @@ class PatronPreferencesAdmin(AdminInputGuardMixin, ModelAdmin):
 
 # --- django-post-office's pages, in the admin's look -------------------------------------
 
-for model in (Email, Log, EmailTemplate):
+# Notices carry no attachments: post-office's attachment page (in Django's own look, with
+# none of the admin's input checks) is not offered.
+for model in (Email, Log, EmailTemplate, Attachment):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 

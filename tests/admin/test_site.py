@@ -10,6 +10,7 @@ from knox.models import AuthToken
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 
 from accounts.models import User
+from backoffice.core.admin_inputs import AdminInputGuardMixin
 from library.models import Author, Book, Borrow
 from tests.factories import PASSWORD, UserFactory
 
@@ -34,6 +35,24 @@ def test_unfold_config_is_installed(settings):
 )
 def test_every_model_uses_the_unfold_model_admin(model):
     assert isinstance(admin.site._registry[model], UnfoldModelAdmin)
+
+
+def test_every_admin_page_is_themed_and_checks_its_input():
+    plain = [
+        type(model_admin).__name__
+        for model_admin in admin.site._registry.values()
+        if not (
+            isinstance(model_admin, UnfoldModelAdmin)
+            and isinstance(model_admin, AdminInputGuardMixin)
+        )
+    ]
+    assert plain == []
+
+
+def test_post_office_attachments_are_not_offered():
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    response = web_client_for(superuser).get("/admin/post_office/attachment/")
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize(
