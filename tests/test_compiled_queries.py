@@ -93,3 +93,31 @@ def test_each_value_is_bound_where_it_appears():
         {"pk": loan.pk, "doubled": 0}
     ]
     assert loans_of_patron_and_book.rows(user_id=other.user_id, book_id=loan.book_id) == []
+
+
+# --- built_once ------------------------------------------------------------------------
+
+
+def test_a_list_built_once_sees_what_changed_since_the_last_request(api_client):
+    book = BookFactory(title="Armadale", total_copies=2, available_copies=2)
+    first = api_client.get("/books/").json()["results"]
+    assert [(row["title"], row["on_loan"]) for row in first] == [("Armadale", 0)]
+
+    BorrowFactory(book=book)
+    BookFactory(title="Basil")
+
+    second = api_client.get("/books/").json()["results"]
+    assert [(row["title"], row["on_loan"]) for row in second] == [("Armadale", 1), ("Basil", 0)]
+
+
+def test_each_call_of_a_list_built_once_is_a_queryset_of_its_own():
+    from library.selectors import book_list
+
+    BookFactory(title="Armadale")
+    BookFactory(title="Basil")
+    narrowed = book_list().filter(title="Basil")
+    whole = book_list()
+
+    assert [book.title for book in narrowed] == ["Basil"]
+    assert sorted(book.title for book in whole) == ["Armadale", "Basil"]
+    assert book_list() is not whole

@@ -1,4 +1,5 @@
-"""Querysets compiled to SQL once, for the statements every borrow and return runs.
+"""Querysets compiled to SQL once, for the statements every borrow and return runs, and
+querysets built once, for the lists every page of the catalogue reads.
 
 Building and compiling a queryset costs the ORM 0.5 to 1.5 ms of CPU each time, more than
 the database spends running the statement. A ``CompiledQuery`` builds its queryset once
@@ -11,6 +12,7 @@ So the querysets stay the one definition of what they read (``Borrow.objects.ope
 and the like); only the compiling is shared.
 """
 
+import functools
 import threading
 from collections.abc import Callable
 from itertools import count
@@ -18,6 +20,23 @@ from itertools import count
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
+
+
+def built_once(build: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
+    """``build()`` runs once per process; each call gives a fresh clone of its queryset.
+
+    Resolving a list's annotations (correlated subqueries) costs the ORM 0.7-1.7 ms on
+    every request; a clone costs 0.01 ms and shares no results. Only for querysets that
+    depend on neither the moment nor the request: no ``now()``, no user.
+    """
+    template = functools.cache(build)
+
+    @functools.wraps(build)
+    def fresh() -> QuerySet:
+        return template().all()
+
+    return fresh
+
 
 # Stand-ins no real id or count reaches, told apart from every constant the SQL carries.
 _STAND_INS = count(7_340_033_000_001)

@@ -19,11 +19,13 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 
+from backoffice.core.compiled import built_once
 from library.models import Author, Book, Borrow, Hold
 
 from .holds import waiting_holds_count
 
 
+@built_once
 def author_list() -> QuerySet[Author]:
     """Authors with how many titles each has.
 
@@ -110,6 +112,7 @@ def book_search(books: QuerySet[Book], words: list[str]) -> QuerySet[Book]:
     return books_matching(books, words).select_related(None).prefetch_related("author")
 
 
+@built_once
 def book_list() -> QuerySet[Book]:
     return Book.objects.select_related("author").annotate(
         on_loan=open_loans_per_book(), holds_waiting=waiting_holds_count()

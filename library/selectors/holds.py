@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from accounts.roles import can_read_all_circulation
+from backoffice.core.compiled import built_once
 from library.models import Hold
 
 
@@ -28,9 +29,14 @@ def queue_position() -> Subquery:
     return Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1
 
 
+@built_once
+def _holds_with_positions() -> QuerySet[Hold]:
+    return Hold.objects.select_related("book__author", "user").annotate(_position=queue_position())
+
+
 def hold_list(*, user) -> QuerySet[Hold]:
     """Holds the user may see (their own; librarians and auditors: all), with positions."""
-    holds = Hold.objects.select_related("book__author", "user").annotate(_position=queue_position())
+    holds = _holds_with_positions()
     if not can_read_all_circulation(user):
         holds = holds.filter(user_id=user.pk)
     return holds.order_by("-placed_at", "-id")
