@@ -16,7 +16,9 @@ Alternating the phases spreads any outside load on the machine over both. The bo
 throttle is raised for the run (BORROW_RATE=100000/hour unless set), or every patron
 would be refused after 20 borrows. Afterwards: no 5xx, no loan of the bench patrons left
 open, and every book's shelf count equal to total minus open loans
-(``library.services.copies.invariants_broken``); then the peak RSS (VmHWM) of each gunicorn worker.
+(``library.services.copies.invariants_broken``); then the peak RSS (VmHWM) of each gunicorn worker,
+and the CPU each phase cost per request or cycle: the servers', PostgreSQL's and this
+load generator's (``bench/cpu.py``).
 
     .venv/bin/python bench/load.py [--clients 16] [--seconds 20] [--rounds 2]
 """
@@ -39,6 +41,7 @@ from pathlib import Path
 
 import common
 import comparison
+import cpu
 import holds_phase
 from common import request
 
@@ -206,6 +209,10 @@ def main() -> int:
         common.figure(f"{kind}_p50", cycles.percentile(kind, 50), "ms")
         common.figure(f"{kind}_p99", cycles.percentile(kind, 99), "ms")
     common.figure("cycles_to_ceiling_ratio", cycles_per_s / ceiling_rps, "(target >= 0.5)")
+    cpu_per_unit("ceiling", ceiling, "user", "request")
+    cpu_per_unit("borrow_return", cycles, "cycle", "cycle")
+    cpu_per_unit("reference_hello", reference_hello, "hello", "request")
+    cpu_per_unit("reference_cycle", reference_cycles, "cycle", "cycle")
     for name, _, _, phase in baselines:
         baseline_per_s = phase.count("cycle") / phase.seconds
         common.figure(f"{name}_borrow_return_cycles", baseline_per_s, "cycles/s")
@@ -267,6 +274,13 @@ def main() -> int:
     return 1 if failed else 0
 
 
+def cpu_per_unit(name: str, phase, kind: str, unit: str) -> None:
+    units = phase.count(kind)
+    if units:
+        for group in cpu.GROUPS:
+            common.figure(f"{name}_cpu_{group}", phase.cpu[group] / units * 1000, f"ms per {unit}")
+
+
 # --- Phases ------------------------------------------------------------------------------
 
 
@@ -278,6 +292,7 @@ class Phase:
         self.statuses: Counter = Counter()
         self.errors: list[str] = []
         self.lock = threading.Lock()
+        self.cpu = dict.fromkeys(cpu.GROUPS, 0.0)  # seconds spent, by process group
 
     def record(self, kind: str, seconds: float) -> None:
         with self.lock:
@@ -300,6 +315,7 @@ class Phase:
 def run_phase(phase, port, tokens, seconds, client, rng, pool) -> None:
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
+    cpu_before = cpu.cpu_seconds()
     threads = [
         threading.Thread(
             target=client,
@@ -313,6 +329,7 @@ def run_phase(phase, port, tokens, seconds, client, rng, pool) -> None:
     for thread in threads:
         thread.join()
     phase.seconds += time.perf_counter() - started
+    cpu.add_spent(phase.cpu, cpu_before)
 
 
 def ceiling_client(phase, port, token, deadline, rng, pool) -> None:

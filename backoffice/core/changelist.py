@@ -2,10 +2,9 @@
 
 unfold's ``items_for_result`` builds every column header again for each row, only to
 print one header's text as the cell's ``data-label``; each header costs field lookups and
-three query strings. A page of 100 loans with 11 columns built 1,111 header sets where
-one serves. ``reuse_changelist_headers`` makes the headers of one change list built once
-and shared by its rows: the same HTML, about a third less CPU per page
-(docs/PERFORMANCE.md).
+three query strings. A page of 100 books built its headers 1,111 times where once
+serves. ``reuse_changelist_headers`` has a change list's headers built once and shared by
+its rows: the same HTML, about a third less CPU per page (docs/PERFORMANCE.md).
 """
 
 from functools import wraps
