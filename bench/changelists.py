@@ -26,15 +26,11 @@ def main() -> None:
     args = parser.parse_args()
     common.setup()
 
-    from django.core.management import call_command
-    from django.test import Client
     from unfold.templatetags import unfold_list
 
     from backoffice.core.admin_inputs import AdminInputGuardMixin
 
-    call_command("collectstatic", interactive=False, verbosity=0)  # admin pages need it
-    client = Client()
-    client.force_login(common.bench_librarian())
+    client = common.admin_session(common.bench_librarian())
     ours = unfold_list.result_headers
     unfolds = ours.__wrapped__
 

@@ -79,6 +79,24 @@ def bench_librarian():
     return user
 
 
+def admin_session(user):
+    """A test client with an admin session for ``user``; the static files the admin's
+    pages name are collected first (once per run), or rendering them fails."""
+    from django.core.management import call_command
+    from django.test import Client
+
+    global _static_collected
+    if not _static_collected:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        _static_collected = True
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+_static_collected = False
+
+
 def busiest_patron():
     """The patron with the most loans in the data set, and that number: the longest lists."""
     from django.contrib.auth import get_user_model

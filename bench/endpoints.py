@@ -29,13 +29,11 @@ def main() -> None:
     common.setup()
 
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    call_command("collectstatic", interactive=False, verbosity=0)  # admin pages need it
     librarian = common.bench_librarian()
     patron, loans = common.busiest_patron()
     common.figure("busiest_patron_borrows", loans, "borrows")
@@ -43,8 +41,7 @@ def main() -> None:
     anonymous = Client()
     as_librarian = Client(HTTP_AUTHORIZATION=f"Token {common.token_for(librarian)}")
     as_patron = Client(HTTP_AUTHORIZATION=f"Token {common.token_for(patron)}")
-    staff_session = Client()
-    staff_session.force_login(librarian)
+    staff_session = common.admin_session(librarian)
 
     from library.models import Author
 

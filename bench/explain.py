@@ -26,13 +26,11 @@ def main() -> None:
 
     from django.contrib import admin
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    call_command("collectstatic", interactive=False, verbosity=0)  # admin pages need it
     librarian = common.bench_librarian()
     patron, _ = common.busiest_patron()
     superuser, _ = get_user_model().objects.get_or_create(
@@ -41,8 +39,7 @@ def main() -> None:
     as_patron = Client(HTTP_AUTHORIZATION=f"Token {common.token_for(patron)}")
     as_librarian = Client(HTTP_AUTHORIZATION=f"Token {common.token_for(librarian)}")
     anonymous = Client()
-    session = Client()
-    session.force_login(superuser)
+    session = common.admin_session(superuser)
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -50,17 +50,12 @@ def main() -> None:
         common.figure(f"{name}_median", common.median_seconds(run, args.repeat), "s")
 
     # The admin page itself, as a librarian opens it (a throwaway superuser, rolled back).
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)  # admin pages need it
     try:
         with transaction.atomic():
             from django.contrib.auth import get_user_model
-            from django.test import Client
 
             staff = get_user_model().objects.create_superuser("bench-audit-reader", None, None)
-            client = Client()
-            client.force_login(staff)
+            client = common.admin_session(staff)
             url = "/admin/accounts/user/audit/changes/"
             client.get(url)
             with CaptureQueriesContext(connection) as queries:
