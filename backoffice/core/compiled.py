@@ -38,6 +38,18 @@ def built_once(build: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
     return fresh
 
 
+def once_per_class(instance, attribute: str, build: Callable[[], object]):
+    """What ``build()`` gives, built for the first instance of ``type(instance)`` and kept
+    on that class (not inherited by subclasses, which build their own)."""
+    cls = type(instance)
+    built = cls.__dict__.get(attribute)
+    if built is None:
+        # Two threads may both build it on first use; either result serves.
+        built = build()
+        setattr(cls, attribute, built)
+    return built
+
+
 # Stand-ins no real id or count reaches, told apart from every constant the SQL carries.
 _STAND_INS = count(7_340_033_000_001)
 

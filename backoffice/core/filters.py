@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
+from .compiled import once_per_class
 from .forms import IdFormField, IsoDayFormField
 
 
@@ -56,7 +57,16 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
 
 class StrictFilterSet(django_filters.FilterSet):
     """``?author=`` or ``?available=`` (empty) is malformed, not "no filter": the schema
-    says a number or true/false. Free-text filters (genre, nationality) may be empty."""
+    says a number or true/false. Free-text filters (genre, nationality) may be empty.
+
+    The form class is built once per filter set: django-filter builds a new one, with a
+    new form field per filter, on every request (0.3-0.5 ms of a list request's CPU).
+    These filters' fields depend on nothing but their declaration, and each form
+    instance deep-copies the fields it is given, so requests share nothing they change.
+    """
+
+    def get_form_class(self):
+        return once_per_class(self, "_form_class_built_once", super().get_form_class)
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:
@@ -86,7 +96,9 @@ class StrictOrderingFilter(OrderingFilter):
         terms = self.terms(view, self.get_valid_fields(queryset, view, {"request": request}))
         if raw not in terms:
             raise ValidationError({self.ordering_param: [f"One of: {', '.join(terms)}."]})
-        return [raw]
+        # Rows tied on the field (books of one genre) come in key order, so that each row
+        # is on exactly one page; the database would otherwise order ties as it likes.
+        return [raw] if raw.lstrip("-") in ("id", "pk") else [raw, "pk"]
 
     @staticmethod
     def terms(view, fields) -> list[str]:

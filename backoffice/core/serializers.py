@@ -7,6 +7,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from .compiled import once_per_class
 from .inputs import DAY_RANGE_MESSAGE, MAX_ID, day_in_range, parse_id, parse_iso_date
 
 UNKNOWN_FIELD = "Unknown field."
@@ -134,11 +135,7 @@ class FieldsBuiltOnceMixin:
     """
 
     def get_fields(self):
-        cls = type(self)
-        built = cls.__dict__.get("_fields_built_once")
-        if built is None:
-            built = super().get_fields()
-            cls._fields_built_once = built
+        built = once_per_class(self, "_fields_built_once", super().get_fields)
         return {name: _unbound_copy(field) for name, field in built.items()}
 
 

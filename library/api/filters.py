@@ -8,7 +8,7 @@ from backoffice.core.filters import (
     StrictFilterSet,
 )
 from library.models import Book, Borrow, Hold
-from library.selectors import book_search
+from library.selectors import books_matching
 
 
 class BookSearchFilter(SearchFilter):
@@ -17,7 +17,7 @@ class BookSearchFilter(SearchFilter):
 
     def filter_queryset(self, request, queryset, view):
         words = self.get_search_terms(request)
-        return book_search(queryset, words) if words else queryset
+        return books_matching(queryset, words) if words else queryset
 
 
 class BookFilter(StrictFilterSet):

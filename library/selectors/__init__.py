@@ -7,7 +7,6 @@ from .catalogue import (  # noqa: F401
     author_list,
     book_list,
     book_open_borrow_count,
-    book_search,
     books_available_by_genre,
     books_matching,
     genres,

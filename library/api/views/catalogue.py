@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from backoffice.core.api import JsonApiMixin
+from backoffice.core.counted_pages import CountedPagePaginator
 from backoffice.core.filters import StrictOrderingFilter
 from library import selectors, services
 from library.api.filters import BookFilter, BookSearchFilter
@@ -65,6 +66,13 @@ class BookViewSet(JsonApiMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.book_list()
+
+    def paginate_queryset(self, queryset):
+        if BookSearchFilter().get_search_terms(self.request):
+            # A search's matches are counted and paged in one statement (they are
+            # usually few; ``backoffice.core.counted_pages``).
+            self.paginator.django_paginator_class = CountedPagePaginator
+        return super().paginate_queryset(queryset)
 
     def perform_create(self, serializer):
         book = services.book_create(actor=self.request.user, **serializer.validated_data)
