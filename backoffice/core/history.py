@@ -98,3 +98,45 @@ class HistoricalRecords(LibraryHistoricalRecords):
                     queryset=installed.queryset_class,
                 ),
             )
+
+
+# What a history row adds to the tracked columns.
+HISTORY_PARAMETERS = frozenset(
+    {"history_date", "history_change_reason", "history_type", "history_user_id"}
+)
+_history_insert_sql: dict[tuple[type, str, str], tuple[str, list[str]]] = {}
+
+
+def history_insert_sql(model, source: str, using: str) -> tuple[str, list[str]]:
+    """``INSERT INTO`` the history table of ``model`` ``SELECT … FROM source``, for a WITH
+    statement whose ``source`` returns the rows of ``model`` as written; and the names of
+    its parameters (``HISTORY_PARAMETERS``), in the order the SQL takes them.
+
+    Each tracked column is copied from ``source``: the row is the one simple-history
+    writes for that save, field for field.
+    """
+    key = (model, source, using)
+    statement = _history_insert_sql.get(key)
+    if statement is None:
+        historical = model.history.model
+        quote = connections[using].ops.quote_name
+        tracked = {field.attname for field in model._meta.concrete_fields}
+        columns, values, parameters = [], [], []
+        for field in historical._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            columns.append(quote(field.column))
+            if field.attname in HISTORY_PARAMETERS:
+                values.append("%s")
+                parameters.append(field.attname)
+            elif field.attname in tracked:
+                values.append(f"{quote(source)}.{quote(field.column)}")
+            else:
+                raise LookupError(f"{historical.__name__}.{field.attname} has no source")
+        if set(parameters) != HISTORY_PARAMETERS:
+            raise LookupError(f"{historical.__name__} lacks one of {sorted(HISTORY_PARAMETERS)}")
+        sql = "INSERT INTO {} ({}) SELECT {} FROM {}".format(
+            quote(historical._meta.db_table), ", ".join(columns), ", ".join(values), quote(source)
+        )
+        statement = _history_insert_sql[key] = (sql, parameters)
+    return statement

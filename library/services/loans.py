@@ -156,8 +156,9 @@ def borrow_create(*, user, book_id: int, actor=None, reason: str = "") -> Borrow
                 # A patron who had a hold waiting takes a copy from the shelf (staff put
                 # one back): the hold has done its work.
                 _fulfil_waiting_hold(loans["hold_id"], borrow, now=now, actor=actor)
-        # Title, author and genre for the caller's answer, read once here.
-        borrow.book = _book_with_author.first(book_id=book_id)
+        if not Borrow.book.is_cached(borrow):
+            # Title, author and genre for the caller's answer, read once here.
+            borrow.book = _book_with_author.first(book_id=book_id)
     return borrow
 
 
@@ -193,12 +194,16 @@ _book_with_author = CompiledQuery(
 
 
 def _borrow_from_shelf(borrow: Borrow, *, actor, reason: str) -> None:
-    if not copies.copy_take_from_shelf(borrow.book_id):
+    try:
+        lent = copies.copy_lend_from_shelf(borrow, actor=actor, reason=reason)
+    except IntegrityError:
+        # See _borrow_save: a parallel borrow of the same book by the same patron.
+        raise AlreadyBorrowed() from None
+    if not lent:
         held = Book.objects.filter(pk=borrow.book_id).values_list("held_copies", flat=True)
         if not held:
             raise BookNotFound()
         raise NoCopiesAvailable(held[0])
-    _borrow_save(borrow, actor, reason)
 
 
 def _borrow_held_copy(borrow: Borrow, hold_id: int, *, now, actor, reason: str) -> None:
@@ -314,10 +319,12 @@ def borrow_return(*, borrow_id: int, actor, reason: str = "") -> Borrow:
             raise AlreadyReturned()
         now = timezone.now()
         borrow.return_date = max(now, borrow.borrow_date)
-        record_actor(borrow, actor, reason)
-        borrow.save(update_fields=["return_date"])
-        borrow.trapped_hold = copies.copy_return(
-            book_id=borrow.book_id, now=now, actor=actor, reason="Copy returned: ready for pickup"
+        borrow.trapped_hold = copies.copy_return_loan(
+            borrow,
+            now=now,
+            actor=actor,
+            reason=reason,
+            trap_reason="Copy returned: ready for pickup",
         )
     return borrow
 

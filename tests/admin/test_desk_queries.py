@@ -11,6 +11,7 @@ from django.urls import reverse
 from library.models import Hold
 
 from ..factories import BookFactory, BorrowFactory, HoldFactory, UserFactory
+from ..folded import saved_by_lending, saved_by_returning
 from .conftest import web_client_for
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def test_scanning_a_card(web, django_assert_num_queries):
 def test_lending_by_isbn(web, django_assert_num_queries, size):
     patron, _ = patron_with(loans=size, holds=1)
     book = BookFactory()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(14 - saved_by_lending()):
         web.post(SCAN, {"scan": book.isbn, "patron": patron.pk})
     assert book.borrows.filter(user=patron).exists()
 
@@ -79,7 +80,7 @@ def test_checking_in_by_isbn(web, django_assert_num_queries, waiting):
     if waiting:
         HoldFactory(book=loan.book)
     # A return that traps the copy for a hold reads the queue and marks the hold ready.
-    with django_assert_num_queries(16 if waiting else 13):
+    with django_assert_num_queries((16 if waiting else 13) - saved_by_returning()):
         web.post(SCAN, {"scan": loan.book.isbn})
     loan.refresh_from_db()
     assert loan.return_date is not None
@@ -99,7 +100,7 @@ def test_checking_in_a_title_several_have_out_lists_them(web, django_assert_num_
 
 def test_checking_in_from_the_list(web, django_assert_num_queries):
     _, (loan,) = patron_with(loans=1, holds=0)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(9 - saved_by_returning()):
         web.post(reverse("admin:library_desk_return"), {"borrow": loan.pk})
     loan.refresh_from_db()
     assert loan.return_date is not None

@@ -10,6 +10,7 @@ from library.models import PatronBlock
 
 from ...conftest import client_for
 from ...factories import BookFactory, BorrowFactory, LibrarianFactory, UserFactory
+from ...folded import saved_by_lending
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +148,7 @@ def test_the_block_check_costs_no_query_of_its_own(blocked, django_assert_num_qu
     gone = BookFactory(total_copies=1)
     BorrowFactory(book=gone)
 
-    with django_assert_num_queries(BORROW_QUERIES):
+    with django_assert_num_queries(BORROW_QUERIES - saved_by_lending()):
         services.borrow_create(user=patron, book_id=book.pk)
     with django_assert_num_queries(RENEW_QUERIES):
         services.borrow_renew(borrow_id=loan.pk, actor=patron)
