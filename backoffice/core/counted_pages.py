@@ -9,13 +9,15 @@ reading 7,000 titles to find 20. Here the matches are gathered once, at most ``C
 them, and sorted: the same 3,510 titles, counted and paged, in 12 ms.
 
 A list longer than ``CAP`` is counted and paged as Django does: sorting tens of thousands
-of titles costs more than the walk ("the", 61,208 titles: 123 ms against 84). The one
+of titles costs more than the walk ("the", 61,826 matches: 123 ms against 84). The one
 statement spent on finding that out reads ``CAP + 1`` rows and stops.
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import F
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.query import ModelIterable
 
 # Sorting this many short rows costs PostgreSQL about 4 ms; a page of a longer list is
@@ -98,12 +100,40 @@ class CountedPagePaginator(Paginator):
         query = queryset.query
         if query.is_sliced or query.combinator or query.distinct or query.extra_order_by:
             return None
-        if not queryset.ordered:
+        if not queryset.ordered or query.group_by is not None:
             return None
+        if any(getattr(value, "contains_aggregate", False) for value in query.annotations.values()):
+            return None  # grouped rows: values() would group them otherwise
         names = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
         ordering = []
         for name in names:
-            if not isinstance(name, str) or name == "?" or name.lstrip("-") in ("", "?"):
+            if not isinstance(name, str) or name.lstrip("-") in ("", "?"):
                 return None
-            ordering.append((name.removeprefix("-"), name.startswith("-")))
+            field_name = name.removeprefix("-")
+            if field_name not in query.annotations and not _one_per_row(query.model, field_name):
+                return None
+            ordering.append((field_name, name.startswith("-")))
         return ordering or None
+
+
+def _one_per_row(model, path: str) -> bool:
+    """Whether ``path`` (``author__name``) names one value per row of ``model``: a field
+    reached through foreign keys only, never through a relation to many rows, which
+    would repeat a row once per related row."""
+    *relations, last = path.split(LOOKUP_SEP)
+    for name in relations:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        if not (field.many_to_one or field.one_to_one) or field.related_model is None:
+            return False
+        model = field.related_model
+    if last == "pk":
+        return True
+    try:
+        field = model._meta.get_field(last)
+    except FieldDoesNotExist:
+        return False
+    # A relation sorts by its model's own ordering, which a column cannot stand for.
+    return field.concrete and not field.is_relation
