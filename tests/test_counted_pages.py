@@ -93,6 +93,14 @@ def test_a_list_longer_than_the_cap_is_counted_and_paged_as_django_does(catalogu
     assert len(queries) == 3
 
 
+def test_a_filter_that_can_match_nothing_is_an_empty_first_page(catalogue):
+    with CaptureQueriesContext(connection) as queries:
+        page = CountedPagePaginator(Book.objects.filter(pk__in=[]), 5).page(1)
+
+    assert list(page) == []
+    assert len(queries) == 0
+
+
 def test_nothing_found_is_one_empty_first_page_from_one_statement(catalogue):
     paginator = CountedPagePaginator(Book.objects.filter(title="No such book"), 5)
 
@@ -145,6 +153,9 @@ def test_the_api_search_pages_ties_without_repeating_a_book(api_client, catalogu
 
     assert sorted(seen) == sorted(searched().values_list("pk", flat=True))
     assert api_client.get("/books/", {"search": "harbour", "page": 3}).status_code == 404
+    # Past the end by far: more than the database's OFFSET could take.
+    huge = api_client.get("/books/", {"search": "harbour", "page": "9" * 21})
+    assert huge.status_code == 404
     last = api_client.get(
         "/books/", {"search": "harbour", "ordering": "genre", "page": "last", "page_size": 10}
     )

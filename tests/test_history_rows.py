@@ -3,6 +3,7 @@ writes: every field, on SQLite and PostgreSQL."""
 
 import pytest
 from django.db import models
+from django.db.models.signals import post_save, pre_save
 
 from backoffice.core.history import HistoryRowInsert
 from library.models import Borrow
@@ -55,3 +56,14 @@ def test_a_new_history_row_knows_its_id_as_it_is_written():
     stored = Borrow.history.filter(id=loan.pk).get()
     assert seen == [(stored.history_id, False)]
     assert stored.history_type == "+"
+
+
+def test_a_loans_save_has_no_receiver_but_simple_historys():
+    """On PostgreSQL a borrow and a return write without ``Model.save()``
+    (``library.services.copies``): a receiver added for a loan's save would not run there.
+    It must then be named in ``copies._writes_in_one_statement``, which sends such writes
+    through the ORM; this test says so when one appears."""
+    (receiver,) = post_save._live_receivers(Borrow)[0]
+
+    assert type(receiver.__self__).__module__ == "backoffice.core.history"
+    assert not pre_save.has_listeners(Borrow)

@@ -13,7 +13,7 @@ of titles costs more than the walk ("the", 61,826 matches: 123 ms against 84). T
 statement spent on finding that out reads ``CAP + 1`` rows and stops.
 """
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import F
@@ -55,7 +55,10 @@ class CountedPagePaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             return None
-        if number < 1:
+        offset = (number - 1) * self.per_page
+        if number < 1 or offset > self.cap:
+            # Such a page is past the end or on a list too long for one statement (and a
+            # huge number would not fit the database's OFFSET).
             return None
         queryset = self.object_list
         # The page's keys and the sort columns, under names of their own (a book's title
@@ -72,7 +75,10 @@ class CountedPagePaginator(Paginator):
             order.append(("key_0", False))
         matches = queryset.order_by().values(**columns)[: self.cap + 1]
         connection = connections[queryset.db]
-        sql, params = matches.query.get_compiler(connection=connection).as_sql()
+        try:
+            sql, params = matches.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # a filter that matches nothing, such as pk__in=[]
+            return ([], 0) if number == 1 else None
         quote = connection.ops.quote_name
         order_by = ", ".join(
             f"{quote(alias)} {'DESC' if descending else 'ASC'}" for alias, descending in order
@@ -81,7 +87,7 @@ class CountedPagePaginator(Paginator):
             cursor.execute(
                 f"SELECT {quote('key_0')}, COUNT(*) OVER () FROM ({sql}) matches "
                 f"ORDER BY {order_by} LIMIT %s OFFSET %s",
-                [*params, self.per_page, (number - 1) * self.per_page],
+                [*params, self.per_page, offset],
             )
             rows = cursor.fetchall()
         if not rows:

@@ -35,7 +35,9 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.signals import pre_save
 from django.utils import timezone
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from backoffice.core.history import history_insert_sql
 from library.models import Author, Book, Borrow, Hold
@@ -90,7 +92,7 @@ def copy_lend_from_shelf(borrow: Borrow, *, actor, reason: str) -> bool:
     book by the same patron fails the partial unique index there as in ``save()``, and
     the caller's transaction is rolled back as a whole.
     """
-    if not _writes_in_one_statement(actor):
+    if not _writes_in_one_statement(borrow, actor):
         if not copy_take_from_shelf(borrow.book_id):
             return False
         record_actor(borrow, actor, reason)
@@ -131,7 +133,7 @@ def copy_return_loan(
     On PostgreSQL the loan's UPDATE, its history row and the shelf's UPDATE are one
     statement.
     """
-    if not _writes_in_one_statement(actor):
+    if not _writes_in_one_statement(borrow, actor):
         record_actor(borrow, actor, reason)
         borrow.save(update_fields=["return_date"])
         return copy_return(book_id=borrow.book_id, now=now, actor=actor, reason=trap_reason)
@@ -150,10 +152,21 @@ def copy_return_loan(
     )
 
 
-def _writes_in_one_statement(actor) -> bool:
-    # The history row names the acting user as simple-history would from ``record_actor``;
-    # without one it would look for a request, so such a write takes the ORM's path.
-    return connection.vendor == "postgresql" and actor is not None and actor.is_authenticated
+def _writes_in_one_statement(borrow: Borrow, actor) -> bool:
+    # The statement writes what simple-history writes from ``record_actor``'s attributes.
+    # Without an acting user simple-history would look for a request; with history
+    # switched off, skipped, or a receiver listening for the save or the history row,
+    # only the ORM's save does what is asked. All of these take the ORM's path.
+    return (
+        connection.vendor == "postgresql"
+        and actor is not None
+        and actor.is_authenticated
+        and getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+        and not hasattr(borrow, "skip_history_when_saving")
+        and not pre_save.has_listeners(Borrow)
+        and not pre_create_historical_record.has_listeners(Borrow.history.model)
+        and not post_create_historical_record.has_listeners(Borrow.history.model)
+    )
 
 
 def _history_values(parameters: list[str], history_type: str, actor, reason: str) -> list:

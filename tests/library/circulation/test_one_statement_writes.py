@@ -27,7 +27,7 @@ VARYING |= {"return_date", "history_user_id", "borrowed_by"}
 @pytest.fixture
 def orm_path(monkeypatch):
     def use_the_orm():
-        monkeypatch.setattr(copies, "_writes_in_one_statement", lambda actor: False)
+        monkeypatch.setattr(copies, "_writes_in_one_statement", lambda borrow, actor: False)
 
     return use_the_orm
 
@@ -151,3 +151,15 @@ def test_an_open_loan_of_the_same_book_fails_the_unique_index_and_rolls_back(
     assert book.available_copies == 1
     assert Borrow.objects.count() == 1
     assert Borrow.history.count() == history_rows
+
+
+def test_with_history_switched_off_a_borrow_writes_no_history_row(require_postgres, settings):
+    settings.SIMPLE_HISTORY_ENABLED = False
+    book, patron = BookFactory(total_copies=1), UserFactory()
+
+    lent, returned = borrow_and_return(client_for(patron), book)
+
+    assert returned["is_returned"]
+    assert history_of(lent["id"]) == []
+    book.refresh_from_db()
+    assert book.available_copies == 1
