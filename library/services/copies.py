@@ -84,20 +84,19 @@ def copy_take_from_shelf(book_id: int) -> bool:
 
 def copy_lend_from_shelf(borrow: Borrow, *, actor, reason: str) -> bool:
     """One copy off the shelf for the new loan ``borrow``, saved with its history row;
-    False (and nothing written) when the shelf is empty. ``borrow.book`` comes back
-    loaded, with its author, as the shelf's UPDATE left it.
+    False (and nothing written) when the shelf is empty.
 
     On PostgreSQL the shelf's conditional UPDATE, the loan's INSERT, its history row and
-    the book's read are one statement: four round trips in one. An open loan of the same
-    book by the same patron fails the partial unique index there as in ``save()``, and
-    the caller's transaction is rolled back as a whole.
+    the book's read are one statement: four round trips in one, and ``borrow.book`` comes
+    back loaded, with its author, as the UPDATE left it (elsewhere the caller reads it).
+    An open loan of the same book by the same patron fails the partial unique index there
+    as in ``save()``, and the caller's transaction is rolled back as a whole.
     """
     if not _writes_in_one_statement(borrow, actor):
         if not copy_take_from_shelf(borrow.book_id):
             return False
         record_actor(borrow, actor, reason)
         borrow.save()
-        borrow.book = Book.objects.select_related("author").get(pk=borrow.book_id)
         return True
     sql, fields, history_parameters = _lend_statement(connection.alias)
     values = [field.get_db_prep_save(field.pre_save(borrow, True), connection) for field in fields]
@@ -184,8 +183,7 @@ def _attnames(model) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
-def _columns(model, table: str) -> str:
-    quote = connection.ops.quote_name
+def _columns(model, table: str, quote) -> str:
     return ", ".join(
         f"{quote(table)}.{quote(field.column)}" for field in model._meta.concrete_fields
     )
@@ -200,13 +198,13 @@ def _lend_statement(using: str) -> tuple[str, list, list[str]]:
     sql = (
         "WITH shelf AS ("
         "UPDATE library_book SET available_copies = available_copies - 1 "
-        f"WHERE id = %s AND available_copies > 0 RETURNING {_columns(Book, 'library_book')}"
+        f"WHERE id = %s AND available_copies > 0 RETURNING {_columns(Book, 'library_book', quote)}"
         "), loan AS ("
         f"INSERT INTO {quote(Borrow._meta.db_table)} "
         f"({', '.join(quote(field.column) for field in fields)}) "
         f"SELECT {', '.join(['%s'] * len(fields))} FROM shelf RETURNING {loan_columns}"
         f"), history AS ({history}) "
-        f"SELECT loan.id, {_columns(Book, 'shelf')}, {_columns(Author, 'author')} "
+        f"SELECT loan.id, {_columns(Book, 'shelf', quote)}, {_columns(Author, 'author', quote)} "
         "FROM loan CROSS JOIN shelf "
         f"JOIN {quote(Author._meta.db_table)} author ON author.id = shelf.author_id"
     )
