@@ -12,6 +12,7 @@ from post_office.models import STATUS, Email
 from backoffice.core.mail import mail_deliver
 from library import services
 from library.models import Borrow, Hold, Notice, PatronPreferences
+from library.services.notices import day_start, library_today
 
 from ...factories import AuthorFactory, BookFactory, BorrowFactory, HoldFactory, UserFactory
 from ...smtp import Mailbox
@@ -80,9 +81,9 @@ def test_one_mail_per_patron_lists_all_their_items_of_that_kind(smtp_server):
 
 def test_overdue_notices_at_one_seven_and_fourteen_days_each_once(smtp_server):
     now = timezone.now()
-    loan = BorrowFactory(
-        borrow_date=now - timedelta(days=20), due_date=now - timedelta(days=1, hours=1)
-    )
+    # Due at noon on the library's yesterday: one calendar day overdue at any hour of today.
+    yesterday_noon = day_start(library_today(now) - timedelta(days=1)) + timedelta(hours=12)
+    loan = BorrowFactory(borrow_date=now - timedelta(days=20), due_date=yesterday_noon)
 
     for day in range(0, 20):
         run_and_deliver(now=now + timedelta(days=day))
