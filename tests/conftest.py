@@ -10,8 +10,9 @@ from rest_framework.test import APIClient
 from .factories import AuditorFactory, LibrarianFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-# An ISO moment the run starts at, its clock ticking on from there (bin/test's clock pass):
-# date arithmetic that holds only at some hours of the day fails there, not at 00:09 in CI.
+# An ISO moment the run starts at, its clock ticking on from there (bin/test sets it for
+# the SQLite pass): date arithmetic that holds only at some hours of the day then fails on
+# every run, not only on a run that happens to start just after midnight.
 TEST_CLOCK = os.environ.get("TEST_CLOCK", "")
 
 
