@@ -5,6 +5,7 @@ whoever asked: "You have 5 books on loan" to a patron, "Alice already has 5 book
 to the librarian lending for her.
 """
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -194,11 +195,8 @@ _book_with_author = CompiledQuery(
 
 
 def _borrow_from_shelf(borrow: Borrow, *, actor, reason: str) -> None:
-    try:
+    with _refused_if_borrowed_in_parallel():
         lent = copies.copy_lend_from_shelf(borrow, actor=actor, reason=reason)
-    except IntegrityError:
-        # See _borrow_save: a parallel borrow of the same book by the same patron.
-        raise AlreadyBorrowed() from None
     if not lent:
         held = Book.objects.filter(pk=borrow.book_id).values_list("held_copies", flat=True)
         if not held:
@@ -229,13 +227,18 @@ def _fulfil_waiting_hold(hold_id: int, borrow: Borrow, *, now, actor) -> None:
 
 def _borrow_save(borrow: Borrow, actor, reason: str) -> None:
     record_actor(borrow, actor, reason)
-    try:
-        # No savepoint of its own (two round trips saved): a failed insert is never
-        # recovered from, the caller's transaction is rolled back as a whole.
+    with _refused_if_borrowed_in_parallel():
         borrow.save()
+
+
+@contextmanager
+def _refused_if_borrowed_in_parallel():
+    # The loan's INSERT has no savepoint of its own (two round trips saved): when the
+    # partial unique index catches a parallel borrow of the same book by the same patron,
+    # raising out of the caller's atomic block rolls back the copy taken with the rest.
+    try:
+        yield
     except IntegrityError:
-        # The partial unique index caught a parallel borrow of the same book. Raising out
-        # of the caller's atomic block rolls back the copy taken with everything else.
         raise AlreadyBorrowed() from None
 
 
