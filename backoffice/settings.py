@@ -120,8 +120,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The same backend, checking a kept connection without a round trip per request.
+    # The same backend, checking a kept connection without a round trip per request and
+    # keeping the circulation's statements prepared (off behind a pooler that cannot).
     DATABASES["default"]["ENGINE"] = "backoffice.core.postgresql"
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Only cursors that ask for it prepare: Django's own bind values client-side.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -39,6 +39,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from backoffice.core.compiled import prepared_cursor
 from backoffice.core.history import history_insert_sql
 from library.models import Author, Book, Borrow, Hold
 
@@ -100,7 +101,7 @@ def copy_lend_from_shelf(borrow: Borrow, *, actor, reason: str) -> bool:
         return True
     sql, fields, history_parameters = _lend_statement(connection.alias)
     values = [field.get_db_prep_save(field.pre_save(borrow, True), connection) for field in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             sql,
             [
@@ -264,7 +265,7 @@ def _copy_returned(*, book_id: int, shelf: int | None, now, actor, reason: str) 
 
 def _update_returning(sql: str, params: list) -> int | None:
     # Raw SQL for RETURNING, which the ORM's update() lacks (PostgreSQL, SQLite >= 3.35).
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
