@@ -39,7 +39,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
-from backoffice.core.compiled import prepared_cursor
+from backoffice.core.compiled import CompiledQuery, prepared_cursor
 from backoffice.core.history import history_insert_sql
 from library.models import Author, Book, Borrow, Hold
 
@@ -248,12 +248,7 @@ def _copy_returned(*, book_id: int, shelf: int | None, now, actor, reason: str) 
     # ``shelf``: the copies on the shelf with the returned one, the book's row now locked.
     if shelf is None or shelf > 1:
         return None
-    following = (
-        Hold.objects.queue(book_id)
-        .select_related("user", "book")
-        .select_for_update(of=("self",))
-        .first()
-    )
+    following = _first_in_queue.first(book_id=book_id)
     if following is None:
         return None
     Book.objects.filter(pk=book_id).update(
@@ -261,6 +256,16 @@ def _copy_returned(*, book_id: int, shelf: int | None, now, actor, reason: str) 
     )
     _hold_make_ready(following, now=now, actor=actor, reason=reason)
     return following
+
+
+# Read after every return that leaves one copy on the shelf, most often finding nobody:
+# compiled once, since building the query cost more than running it.
+_first_in_queue = CompiledQuery(
+    lambda book_id: (
+        Hold.objects.queue(book_id).select_related("user", "book").select_for_update(of=("self",))
+    )[:1],
+    "book_id",
+)
 
 
 def _update_returning(sql: str, params: list) -> int | None:
