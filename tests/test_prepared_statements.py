@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from backoffice.core.compiled import CompiledQuery
 from library.models import Borrow, Hold
+from library.services import copies
 from tests.factories import BookFactory, HoldFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -64,19 +65,29 @@ def test_the_querysets_own_values_are_written_into_the_sql_and_the_named_ones_bo
     assert sql.count("%s") == 2
 
 
-def test_the_generic_plan_of_a_patrons_open_holds_uses_the_partial_index(require_postgres):
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (open_holds_of, "hold_one_open_per_user_and_book"),
+        (copies._first_in_queue, "hold_queue_idx"),
+    ],
+)
+def test_a_generic_plan_still_reads_the_partial_index_of_its_statuses(
+    require_postgres, query, index
+):
     # A generic plan is made for no value in particular: with the statuses as
     # parameters it could not prove the partial index's predicate, and read every hold.
     HoldFactory.create_batch(3)
-    sql = open_holds_of._compiled_for("default")["sql"].replace("%s", "$1", 1)
+    pieces = query._compiled_for("default")["sql"].split("%s")
+    sql = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"PREPARE open_holds_of AS {sql.replace('%s', '$2')}")
-        cursor.execute("EXPLAIN EXECUTE open_holds_of(1, 2)")
+        cursor.execute(f"PREPARE generic_plan AS {sql}")
+        cursor.execute(f"EXPLAIN EXECUTE generic_plan({', '.join(['1'] * (len(pieces) - 1))})")
         plan = "\n".join(line for (line,) in cursor.fetchall())
-        cursor.execute("DEALLOCATE open_holds_of")
-    assert "hold_one_open_per_user_and_book" in plan, plan
+        cursor.execute("DEALLOCATE generic_plan")
+    assert index in plan, plan
 
 
 def test_with_preparing_turned_off_nothing_is_prepared(require_postgres):
