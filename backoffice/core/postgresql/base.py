@@ -15,7 +15,9 @@ the values apart from the SQL and has the server keep the statement, parsed and 
 for the connection's life (psycopg names and reuses it; PostgreSQL switches to a generic
 plan once it costs no more than the plans for the values seen). Only the statements that
 run on every request use it: a search's plan depends on its words, so lists and every
-other query keep Django's cursor.
+other query keep Django's cursor. The statements name their columns, so a migration that
+adds a column leaves them valid; one that changes a column they return is deployed, as
+every release is, with the web processes restarted.
 """
 
 import select
