@@ -2,12 +2,8 @@
 connection, and planned so that their generic plans still use the partial indexes."""
 
 import copy
-import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +11,7 @@ from backoffice.core.compiled import CompiledQuery
 from library.models import Borrow, Hold
 from library.services import copies
 from tests.factories import BookFactory, HoldFactory, UserFactory
+from tests.settings_process import settings_in_new_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -109,25 +106,12 @@ def test_with_preparing_turned_off_nothing_is_prepared(require_postgres):
 
 @pytest.mark.parametrize(("value", "threshold"), [(None, "5"), ("1", "5"), ("0", "None")])
 def test_the_setting_turns_preparing_on_by_default_and_off_on_request(value, threshold):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-        "DATABASE_URL": "postgres://someone@db.invalid:5432/library",
-    }
-    env.pop("DATABASE_PREPARED_STATEMENTS", None)
-    if value is not None:
-        env["DATABASE_PREPARED_STATEMENTS"] = value
-    read = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", read],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = settings_in_new_process(
+        "settings.DATABASES['default']['OPTIONS'].get('prepare_threshold')",
+        {
+            "DATABASE_URL": "postgres://someone@db.invalid:5432/library",
+            "DATABASE_PREPARED_STATEMENTS": value,
+        },
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == threshold

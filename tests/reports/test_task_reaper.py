@@ -6,16 +6,12 @@ suite's broker; nobody answers for the made-up names.
 """
 
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
 
 import pytest
 from celery import states
-from django.conf import settings
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
@@ -23,6 +19,7 @@ from reports.reaper import WORKER_LOST_MESSAGE, report_tasks_reap
 from reports.selectors import GENERATE_REPORT_TASK
 from reports.tasks import reap_lost_report_tasks
 from tests.reports.test_worker import filesystem_broker, start_worker  # noqa: F401 - fixtures
+from tests.settings_process import settings_in_new_process
 
 LOST_ERROR = f"WorkerLostError: {WORKER_LOST_MESSAGE}"
 
@@ -129,21 +126,12 @@ def test_a_slow_task_whose_worker_answers_is_left_running(
 
 def settings_with(env: dict[str, str]) -> dict:
     """Some settings as a fresh process computes them from ``env``."""
-    script = (
-        "import json, django; django.setup(); from django.conf import settings as s;"
-        "print(json.dumps({'transport': s.CELERY_BROKER_TRANSPORT_OPTIONS,"
-        " 'stale': s.REPORT_TASK_STALE_MINUTES}))"
+    found = settings_in_new_process(
+        "json.dumps({'transport': settings.CELERY_BROKER_TRANSPORT_OPTIONS,"
+        " 'stale': settings.REPORT_TASK_STALE_MINUTES})",
+        {"REDIS_URL": None, "DATABASE_URL": None, **env},
     )
-    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
-    found = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=settings.BASE_DIR,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "backoffice.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    assert found.returncode == 0, found.stderr
     return json.loads(found.stdout.strip().splitlines()[-1])
 
 

@@ -1,26 +1,20 @@
 """Notice and mail settings come from the environment, and bad values stop the start."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-PRINT = (
-    "import django, json; django.setup(); from django.conf import settings as s;"
-    "print(json.dumps([s.NOTICE_OVERDUE_DAYS, s.NOTICE_DUE_SOON_DAYS, s.BLOCK_AFTER_OVERDUE_DAYS,"
-    " s.DEFAULT_FROM_EMAIL, s.EMAIL_HOST, s.MAIL_DELIVERY_BACKEND]))"
+from tests.settings_process import settings_in_new_process
+
+SHOWN = (
+    "json.dumps([settings.NOTICE_OVERDUE_DAYS, settings.NOTICE_DUE_SOON_DAYS,"
+    " settings.BLOCK_AFTER_OVERDUE_DAYS, settings.DEFAULT_FROM_EMAIL, settings.EMAIL_HOST,"
+    " settings.MAIL_DELIVERY_BACKEND])"
 )
 
 
 def settings_with(**env):
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings", **env}
-    return subprocess.run(
-        [sys.executable, "-c", PRINT], cwd=ROOT, env=environment, capture_output=True, text=True
-    )
+    return settings_in_new_process(SHOWN, env)
 
 
 def test_defaults_and_overrides():

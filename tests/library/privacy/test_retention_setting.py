@@ -1,30 +1,15 @@
 """LOAN_HISTORY_RETENTION_DAYS: unset keeps loans; a number of days; anything else stops."""
 
-import os
 import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 
-READ = (
-    "import django; django.setup(); from django.conf import settings; "
-    "print(settings.LOAN_HISTORY_RETENTION_DAYS)"
-)
+from tests.settings_process import settings_in_new_process
 
 
 def settings_with(value: str | None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
-    env.pop("LOAN_HISTORY_RETENTION_DAYS", None)
-    if value is not None:
-        env["LOAN_HISTORY_RETENTION_DAYS"] = value
-    return subprocess.run(
-        [sys.executable, "-c", READ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return settings_in_new_process(
+        "settings.LOAN_HISTORY_RETENTION_DAYS", {"LOAN_HISTORY_RETENTION_DAYS": value}
     )
 
 
