@@ -295,7 +295,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ExpiringTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "backoffice.core.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "backoffice.core.filters.StrictOrderingFilter",
     ],

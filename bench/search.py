@@ -2,8 +2,9 @@
 
 For each word, ``GET /books/?search=<word>`` runs in process (Django's test Client, the
 configured database and cache), alternating the two ways request by request so that both
-see the same machine: Django's ``Paginator`` (a COUNT, then the page) and
-``backoffice.core.counted_pages.CountedPagePaginator`` (the API's way). Prints each way's
+see the same machine: Django's ``Paginator`` (a COUNT, then the page) and the API's way,
+``library.api.views.catalogue.BookSearchPaginator`` (``counted_pages``: the matches
+counted and paged in one statement, the page's rows read by key). Prints each way's
 median wall time and CPU, the matches, and the SQL statements of one request.
 
 Then every word the data generator builds titles from (``library.devdata.words``), each
@@ -38,7 +39,6 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from backoffice.core.counted_pages import CountedPagePaginator
     from library.api.views import catalogue
     from library.devdata.words import TITLE_ADJECTIVES, TITLE_NOUNS, TITLE_PLACES
     from library.models import Author
@@ -46,10 +46,10 @@ def main() -> None:
     surname = Author.objects.order_by("id").values_list("name", flat=True).first().split()[-1]
     words = args.words or [*WORDS, surname]
     client = Client()
-    ways = {"django": Paginator, "one_statement": CountedPagePaginator}
+    ways = {"django": Paginator, "one_statement": catalogue.BookSearchPaginator}
 
     def fetch(text: str, paginator) -> tuple[float, float, dict]:
-        catalogue.CountedPagePaginator = paginator
+        catalogue.BookSearchPaginator = paginator
         started, cpu = time.perf_counter(), time.process_time()
         response = client.get("/books/", {"search": text})
         elapsed = time.perf_counter() - started, time.process_time() - cpu
@@ -69,7 +69,7 @@ def main() -> None:
             for way, paginator in ways.items():
                 wall = statistics.median(t[0] for t in times[way]) * 1000
                 cpu = statistics.median(t[1] for t in times[way]) * 1000
-                catalogue.CountedPagePaginator = paginator
+                catalogue.BookSearchPaginator = paginator
                 with CaptureQueriesContext(connection) as queries:
                     client.get("/books/", {"search": text})
                 common.figure(f"search_{name}_{way}_p50", wall, "ms")
@@ -95,7 +95,7 @@ def main() -> None:
             common.figure(f"vocabulary_{way}_p50", statistics.median(times[way]), "ms")
             common.figure(f"vocabulary_{way}_p90", deciles[-1], "ms")
     finally:
-        catalogue.CountedPagePaginator = CountedPagePaginator
+        catalogue.BookSearchPaginator = ways["one_statement"]
 
 
 if __name__ == "__main__":

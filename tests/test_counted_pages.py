@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 
 from backoffice.core.counted_pages import CountedPagePaginator
 from library import selectors
+from library.api.serializers import BookSerializer
 from library.api.views.catalogue import BookViewSet
 from library.models import Book
 
-from .factories import AuthorFactory, BookFactory
+from .factories import AuthorFactory, BookFactory, BorrowFactory, HoldFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +161,32 @@ def test_the_api_search_pages_ties_without_repeating_a_book(api_client, catalogu
         "/books/", {"search": "harbour", "ordering": "genre", "page": "last", "page_size": 10}
     )
     assert [row["id"] for row in last.data["results"]] == seen[20:]
+
+
+def test_the_api_search_reads_its_page_by_key_with_each_books_loans_and_holds(
+    api_client, catalogue
+):
+    lent, held = Book.objects.filter(title="Harbour 0", total_copies__gt=1).order_by("pk")[:2]
+    BorrowFactory(book=lent)
+    HoldFactory(book=held)
+    HoldFactory(book=held)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/books/", {"search": "harbour", "page_size": 10})
+
+    expected = [BookSerializer(book).data for book in Paginator(searched(), 10).page(1)]
+    assert response.data["results"] == expected
+    by_id = {row["id"]: row for row in response.data["results"]}
+    assert (by_id[lent.pk]["on_loan"], by_id[held.pk]["holds_waiting"]) == (1, 2)
+    assert by_id[lent.pk]["author_name"] == lent.author.name
+    # The page's rows by their keys alone: the search is not run a second time.
+    assert len(queries) == 2
+    assert "LIKE" in queries[0]["sql"].upper()
+    assert "LIKE" not in queries[1]["sql"].upper()
+    last = api_client.get("/books/", {"search": "harbour", "page_size": 10, "page": 3})
+    assert [row["id"] for row in last.data["results"]] == [
+        book.pk for book in Paginator(searched(), 10).page(3)
+    ]
 
 
 def test_unsearched_lists_also_order_ties_by_key(api_client, catalogue):

@@ -2,6 +2,7 @@
 
 import django_filters
 from django_filters.fields import DateRangeField, RangeField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -82,6 +83,47 @@ class StrictFilterSet(django_filters.FilterSet):
                 for name in empty:
                     data[name] = "-"  # fails the field's own validation: a 400
         super().__init__(data, *args, **kwargs)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, without the filter set for a request that sends none of
+    its parameters (most list requests, every plain search).
+
+    Such a filter set changes nothing: each of its filters leaves the queryset as it is
+    for a missing value. Building it (its filters deep-copied, its form bound and
+    validated) cost a list request about 0.6 ms of CPU. A view's ``filterset_fields``
+    also become one filter set class per view, where django-filter builds a new class
+    on every request.
+    """
+
+    def get_filterset_class(self, view, queryset=None):
+        build = super().get_filterset_class
+        if getattr(view, "filterset_class", None) or queryset is None:
+            return build(view, queryset)
+        return once_per_class(view, "_filterset_class_built_once", lambda: build(view, queryset))
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        data = request.query_params
+        widgets = _widgets_of(filterset_class, queryset)
+        if all(widget.value_omitted_from_data(data, {}, name) for name, widget in widgets):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _widgets_of(filterset_class, queryset) -> tuple:
+    """Each form field's name and widget, which tells whether a request sent its value
+    (``<name>_after`` and ``<name>_before`` for a range), taken from one form built for
+    the class and kept on it."""
+    widgets = filterset_class.__dict__.get("_widgets_built_once")
+    if widgets is None:
+        form = filterset_class(queryset=queryset).form
+        fields = form.fields.items()
+        widgets = tuple((form.add_prefix(name), field.widget) for name, field in fields)
+        filterset_class._widgets_built_once = widgets
+    return widgets
 
 
 class StrictOrderingFilter(OrderingFilter):

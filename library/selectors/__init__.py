@@ -9,6 +9,7 @@ from .catalogue import (  # noqa: F401
     book_open_borrow_count,
     books_available_by_genre,
     books_matching,
+    books_with_keys,
     genres,
 )
 from .circulation import borrow_list  # noqa: F401
