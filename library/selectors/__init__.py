@@ -8,7 +8,6 @@ from .catalogue import (  # noqa: F401
     book_list,
     book_open_borrow_count,
     books_available_by_genre,
-    books_matching,
     books_with_keys,
     genres,
 )
@@ -32,6 +31,7 @@ from .desk import (  # noqa: F401
 )
 from .holds import hold_list, position_of, queue_position, waiting_holds_count  # noqa: F401
 from .notices import NoticeLine, notice_preview_context, notices_of  # noqa: F401
+from .search import books_matching  # noqa: F401
 from .stats import (  # noqa: F401
     BorrowStats,
     Period,

@@ -2,13 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
 from django.db.models import (
     Count,
     F,
     IntegerField,
-    Lookup,
     OuterRef,
     Q,
     QuerySet,
@@ -61,46 +59,6 @@ def open_loans_per_book() -> Subquery:
         .values("count")
     )
     return Coalesce(Subquery(open_loans, output_field=IntegerField()), 0)
-
-
-class EqualsAny(Lookup):
-    """``lhs = ANY(array)``: with an ``ArraySubquery`` on the right, PostgreSQL runs the
-    subquery once and can then scan an index for the array's values, where
-    ``IN (subquery)`` inside an OR becomes a filter evaluated on every row."""
-
-    lookup_name = "equals_any"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-TRIGRAM = 3  # letters: the shortest word a trigram index can look up
-
-
-def books_matching(books: QuerySet[Book], words: list[str]) -> QuerySet[Book]:
-    """Books whose title, ISBN or author's name contains every word (any case).
-
-    Shaped for the trigram indexes of migration 0006 on PostgreSQL: per word, an OR of
-    three conditions on the books table alone (the matching authors are looked up first,
-    by their own index), which the planner turns into a bitmap OR of index scans. An OR
-    across the author join would scan every book and every author.
-    """
-    postgres = connections[books.db].vendor == "postgresql"
-    for word in words:
-        authors = Author.objects.filter(name__icontains=word).order_by().values("id")
-        # A word under three letters has no trigram to look up: every book is read, and
-        # comparing each with an array of the (thousands of) matching authors took 1.8 s
-        # where the hashed IN takes 0.17 s.
-        by_author = (
-            Q(EqualsAny(F("author_id"), ArraySubquery(authors)))
-            if postgres and len(word) >= TRIGRAM
-            else Q(author_id__in=authors)
-        )
-        books = books.filter(Q(title__icontains=word) | Q(isbn__icontains=word) | by_author)
-    return books
 
 
 @built_once

@@ -3,9 +3,11 @@ word required; on PostgreSQL through the trigram indexes, never a scan of the bo
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from library import selectors
 from library.models import Book
+from library.selectors import search
 
 from ...factories import AuthorFactory, BookFactory
 
@@ -54,6 +56,35 @@ def test_search_combines_with_filters_and_counts_what_it_finds(api_client, shelf
 
     assert response.data["count"] == 1
     assert [row["title"] for row in response.data["results"]] == ["The Lair of the White Worm"]
+
+
+def test_like_wildcards_and_backslashes_in_a_word_match_only_themselves(api_client):
+    for title in ("100% Proof", "1000 Proofs", "snake_case", "snakeXcase", "back\\slash"):
+        BookFactory(title=title)
+
+    assert found(api_client, "100%") == {"100% Proof"}
+    assert found(api_client, "e_c") == {"snake_case"}
+    assert found(api_client, "k\\s") == {"back\\slash"}
+    assert found(api_client, "%") == {"100% Proof"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    # Up to three words the condition is compiled once per shape; more are built.
+    ["white", "wh", "white collins", "co wh", "the white worm", "th wh wo", "t h e w", "a b c d e"],
+)
+def test_any_number_of_words_long_or_short_finds_what_the_plain_orm_finds(shelf, text):
+    assert search.COMPILED_WORDS == 3
+    words = text.split()
+    expected = Book.objects.all()
+    for word in words:
+        expected = expected.filter(
+            Q(title__icontains=word) | Q(isbn__icontains=word) | Q(author__name__icontains=word)
+        )
+
+    matched = selectors.books_matching(Book.objects.all(), words)
+
+    assert set(matched) == set(expected)
 
 
 def test_the_admin_book_search_finds_the_same_books(admin_client, shelf):
