@@ -1,5 +1,6 @@
 """Reads of the catalogue: authors, books and what is on the shelf."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db import connections
@@ -77,17 +78,12 @@ def books_with_keys(keys: list[int]) -> list[Book]:
     """
     if not keys:
         return []
-    query = _books_with_keys.get(len(keys))
-    if query is None:
-        # Two threads may both compile it on first use; either serves.
-        query = _books_with_keys.setdefault(len(keys), _books_with_keys_query(len(keys)))
+    query = _books_with_keys_query(len(keys))
     return query.rows(**{f"key_{position}": key for position, key in enumerate(keys)})
 
 
-# Keyed by the number of keys, at most a page's maximum size.
-_books_with_keys: dict[int, CompiledQuery] = {}
-
-
+# One per number of keys, at most a page's maximum size.
+@functools.cache
 def _books_with_keys_query(size: int) -> CompiledQuery:
     names = [f"key_{position}" for position in range(size)]
     return CompiledQuery(lambda **keys: book_list().filter(pk__in=keys.values()).order_by(), *names)

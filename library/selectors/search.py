@@ -1,6 +1,6 @@
 """Catalogue search: books whose title, ISBN or author's name contains every word."""
 
-import threading
+import functools
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
@@ -73,24 +73,14 @@ def _word_matches(word: str, indexed: bool) -> Q:
     return Q(title__icontains=word) | Q(isbn__icontains=word) | by_author
 
 
-_compiled: dict[tuple, tuple[str, list, list[str]]] = {}
-_compiling = threading.Lock()
-
-
+@functools.cache
 def _compiled_condition(using: str, trigram: tuple[bool, ...]) -> tuple[str, list, list[str]]:
     """The WHERE condition for words of this shape, compiled with stand-in words, which
     no real search word can contain (the ORM would escape nothing in them)."""
-    key = (using, trigram)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        with _compiling:
-            compiled = _compiled.get(key)
-            if compiled is None:
-                stand_ins = [f"\x1fword{position}\x1f" for position in range(len(trigram))]
-                books = Book.objects.using(using)
-                for stand_in, indexed in zip(stand_ins, trigram, strict=True):
-                    books = books.filter(_word_matches(stand_in, indexed))
-                query = books.query
-                sql, params = query.get_compiler(using).compile(query.where)
-                compiled = _compiled[key] = (sql, list(params), stand_ins)
-    return compiled
+    stand_ins = [f"\x1fword{position}\x1f" for position in range(len(trigram))]
+    books = Book.objects.using(using)
+    for stand_in, indexed in zip(stand_ins, trigram, strict=True):
+        books = books.filter(_word_matches(stand_in, indexed))
+    query = books.query
+    sql, params = query.get_compiler(using).compile(query.where)
+    return sql, list(params), stand_ins
