@@ -306,6 +306,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, nested at most 32 deep (deeper bodies would crash Python's json module).
     "DEFAULT_PARSER_CLASSES": ["backoffice.core.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "backoffice.core.api.RememberedContentNegotiation",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 if DEBUG:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -84,3 +85,32 @@ class JsonApiMixin:
         if parse_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field]) is None:
             raise NotFound()
         return super().get_object()
+
+
+class RememberedContentNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, made once per Accept header, ``?format=`` and set of
+    renderers, then remembered.
+
+    DRF parses and ranks the Accept header on every request (about 0.1 ms); clients send
+    the same few headers over and over. A header that fits no renderer is refused (406)
+    as before, and never remembered; so is anything past the first few hundred headers.
+    """
+
+    _chosen: dict = {}
+    REMEMBERED_AT_MOST = 256
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        key = (
+            request.META.get("HTTP_ACCEPT"),
+            format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE),
+            tuple(type(renderer) for renderer in renderers),
+        )
+        chosen = self._chosen.get(key)
+        if chosen is not None:
+            position, media_type = chosen
+            return renderers[position], media_type
+        renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+        if len(self._chosen) < self.REMEMBERED_AT_MOST:
+            position = next(i for i, each in enumerate(renderers) if each is renderer)
+            self._chosen[key] = (position, media_type)
+        return renderer, media_type

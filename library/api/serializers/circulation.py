@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from backoffice.core.serializers import IdField, ModelSerializer, StrictInputMixin
+from backoffice.core.serializers import AnswerModelSerializer, IdField, StrictInputMixin
 from library.models import Borrow
 
 
@@ -19,7 +19,7 @@ class BorrowCreateSerializer(StrictInputMixin, serializers.Serializer):
     )
 
 
-class BorrowSerializer(ModelSerializer):
+class BorrowSerializer(AnswerModelSerializer):
     book_title = serializers.CharField(source="book.title", read_only=True)
     author = serializers.IntegerField(source="book.author_id", read_only=True)
     author_name = serializers.CharField(source="book.author.name", read_only=True)
