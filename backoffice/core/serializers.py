@@ -184,11 +184,8 @@ class AnswerFieldsBoundOnceMixin:
     def _bind_fields_once(self):
         # Bound to an instance of their own, made for them: not to the first caller's,
         # whose context (a request) would then be kept for the life of the process.
-        template = type(self)()
-        fields = serializers.BindingDict(template)
-        for name, field in template.get_fields().items():
-            fields[name] = field
-        return fields
+        # DRF's own ``fields`` (a cached_property), run for that instance.
+        return serializers.Serializer.fields.func(type(self)())
 
 
 class AnswerModelSerializer(AnswerFieldsBoundOnceMixin, ModelSerializer):
