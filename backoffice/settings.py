@@ -72,11 +72,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise: static files need no policy; every page and API answer gets one.
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's own four, skipped for the API, which has no session (core/page_middleware.py).
+    "backoffice.core.page_middleware.PageSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "backoffice.core.page_middleware.PageCsrfViewMiddleware",
+    "backoffice.core.page_middleware.PageAuthenticationMiddleware",
+    "backoffice.core.page_middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # axes must be last: it turns a lockout flagged during authentication into a response.

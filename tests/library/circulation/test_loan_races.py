@@ -6,6 +6,7 @@ import pytest
 
 from library import services
 from library.models import Borrow
+from library.services import copies
 
 from ...factories import BookFactory, BorrowFactory, LibrarianFactory, UserFactory
 from ..race import race
@@ -53,6 +54,29 @@ def test_ten_parallel_returns_of_one_borrow_count_once(require_postgres):
     assert book.available_copies == 2
     borrow.refresh_from_db()
     assert borrow.return_date is not None
+
+
+def test_a_patron_and_librarians_returning_one_loan_at_once_close_it_once(require_postgres):
+    # The patron's return finds the loan by its id and owner, a librarian's by its id
+    # alone: two statements, the same row lock and the same check.
+    book = BookFactory(total_copies=1)
+    borrow = BorrowFactory(book=book)
+    owner, librarians = borrow.user, LibrarianFactory.create_batch(4)
+
+    outcomes = race(
+        [lambda: services.borrow_return(borrow_id=borrow.pk, actor=owner)] * 4
+        + [
+            lambda lib=lib: services.borrow_return(borrow_id=borrow.pk, actor=lib)
+            for lib in librarians
+        ]
+    )
+
+    assert outcomes == Counter({"ok": 1, "already_returned": 7})
+    book.refresh_from_db()
+    assert (book.available_copies, book.held_copies) == (1, 0)
+    returns = Borrow.history.filter(id=borrow.pk, history_type="~")
+    assert returns.count() == 1
+    assert copies.invariants_broken(strict=True) == []
 
 
 def test_staff_copy_cut_racing_borrows_never_breaks_the_invariant(require_postgres):
