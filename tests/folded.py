@@ -11,6 +11,5 @@ def saved_by_lending() -> int:
 
 
 def saved_by_returning() -> int:
-    # The loan's read under its lock, its UPDATE, its history row and the shelf's UPDATE:
-    # one.
-    return 3 if connection.vendor == "postgresql" else 0
+    # The loan's UPDATE, its history row and the shelf's UPDATE: one.
+    return 2 if connection.vendor == "postgresql" else 0

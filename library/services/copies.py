@@ -17,21 +17,22 @@ shelf needs no lock: its conditional UPDATE takes one copy or none. Lock order e
 patron, borrow, book, hold; so no two of these paths can deadlock.
 
 A loan from the shelf and a return move their copy in the statement that writes the loan
-(``copy_lend_from_shelf``, ``copy_return_open_loan``): on PostgreSQL the counter's UPDATE,
-the loan's INSERT or UPDATE and its history row are one statement of data-modifying WITH
-queries, which the database runs as one (their SQL: ``ledger_statements``); a return's
-UPDATE is also the loan's lock and its check. Elsewhere (SQLite) they are the ORM's
-statements in the same transaction (``copy_return_loan``).
+(``copy_lend_from_shelf``, ``copy_return_loan``): on PostgreSQL the counter's UPDATE, the
+loan's INSERT or UPDATE and its history row are one statement of data-modifying WITH
+queries, which the database runs as one; elsewhere (SQLite) they are the ORM's statements
+in the same transaction. The history row is the one simple-history writes, column for
+column (``backoffice.core.history.history_insert_sql``).
 
 The one bulk path outside these functions is ``counters_recompute`` (the demo loader and
 the data generator, which write loans and holds in bulk): it derives both counters from the
 loans and ready holds, stating the same invariants in one UPDATE.
 """
 
+import functools
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import pre_save
@@ -39,10 +40,10 @@ from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from backoffice.core.compiled import CompiledQuery, prepared_cursor
+from backoffice.core.history import history_insert_sql
 from library.models import Author, Book, Borrow, Hold
 
 from .history import record_actor
-from .ledger_statements import User, attnames, history_values, lend_statement, return_statement
 from .notices import hold_ready_after_commit
 
 
@@ -98,7 +99,7 @@ def copy_lend_from_shelf(borrow: Borrow, *, actor, reason: str) -> bool:
         record_actor(borrow, actor, reason)
         borrow.save()
         return True
-    sql, fields, history_parameters = lend_statement(connection.alias)
+    sql, fields, history_parameters = _lend_statement(connection.alias)
     values = [field.get_db_prep_save(field.pre_save(borrow, True), connection) for field in fields]
     with prepared_cursor(connection) as cursor:
         cursor.execute(
@@ -106,15 +107,15 @@ def copy_lend_from_shelf(borrow: Borrow, *, actor, reason: str) -> bool:
             [
                 borrow.book_id,
                 *values,
-                *history_values(history_parameters, "+", actor, reason),
+                *_history_values(history_parameters, "+", actor, reason),
             ],
         )
         row = cursor.fetchone()
     if row is None:
         return False
     book_width = len(Book._meta.concrete_fields)
-    book = Book.from_db(connection.alias, attnames(Book), row[1 : 1 + book_width])
-    book.author = Author.from_db(connection.alias, attnames(Author), row[1 + book_width :])
+    book = Book.from_db(connection.alias, _attnames(Book), row[1 : 1 + book_width])
+    book.author = Author.from_db(connection.alias, _attnames(Author), row[1 + book_width :])
     borrow.pk = row[0]
     borrow._state.adding = False
     borrow._state.db = connection.alias
@@ -122,61 +123,36 @@ def copy_lend_from_shelf(borrow: Borrow, *, actor, reason: str) -> bool:
     return True
 
 
-def copy_return_open_loan(
-    *, borrow_id: int, user_id: int | None, now: datetime, actor, reason: str, trap_reason: str
-) -> Borrow | None:
-    """On PostgreSQL, the open loan ``borrow_id`` (``user_id``'s, unless None) returned in
-    one statement: the loan's UPDATE, which locks and checks it, its history row and the
-    shelf's UPDATE; then the copy goes to the first waiting hold, as ``copy_return`` says.
-
-    Returns the loan with its book, author and patron loaded and ``trapped_hold`` set.
-    None when nothing was written: no open loan matched (the caller reads the loan to
-    say why), or this database takes the ORM's path (``copy_return_loan``).
-    """
-    if not _writes_in_one_statement(None, actor):
-        return None
-    sql, history_parameters = return_statement(connection.alias, own_loan=user_id is not None)
-    return_date = Borrow._meta.get_field("return_date")
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(
-            sql,
-            [
-                return_date.get_db_prep_save(now, connection),
-                borrow_id,
-                *([] if user_id is None else [user_id]),
-                *history_values(history_parameters, "~", actor, reason),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    alias, position = connection.alias, 1
-    loaded = []
-    for model in (Borrow, Book, Author, User):
-        width = len(model._meta.concrete_fields)
-        loaded.append(model.from_db(alias, attnames(model), row[position : position + width]))
-        position += width
-    borrow, book, author, patron = loaded
-    book.author, borrow.book, borrow.user = author, book, patron
-    borrow.trapped_hold = _copy_returned(
-        book_id=book.pk, shelf=row[0], now=now, actor=actor, reason=trap_reason
-    )
-    return borrow
-
-
 def copy_return_loan(
     borrow: Borrow, *, now: datetime, actor, reason: str, trap_reason: str
 ) -> Hold | None:
     """The loan ``borrow`` (read under its row lock, ``return_date`` set) is saved as
     returned, with its history row, and its copy comes back (``copy_return``). Returns
-    the hold the copy was kept for, or None. The ORM's path of ``copy_return_open_loan``.
+    the hold the copy was kept for, or None.
+
+    On PostgreSQL the loan's UPDATE, its history row and the shelf's UPDATE are one
+    statement.
     """
-    record_actor(borrow, actor, reason)
-    borrow.save(update_fields=["return_date"])
-    return copy_return(book_id=borrow.book_id, now=now, actor=actor, reason=trap_reason)
+    if not _writes_in_one_statement(borrow, actor):
+        record_actor(borrow, actor, reason)
+        borrow.save(update_fields=["return_date"])
+        return copy_return(book_id=borrow.book_id, now=now, actor=actor, reason=trap_reason)
+    sql, history_parameters = _return_statement(connection.alias)
+    return_date = Borrow._meta.get_field("return_date")
+    shelf = _update_returning(
+        sql,
+        [
+            return_date.get_db_prep_save(borrow.return_date, connection),
+            borrow.pk,
+            *_history_values(history_parameters, "~", actor, reason),
+        ],
+    )
+    return _copy_returned(
+        book_id=borrow.book_id, shelf=shelf, now=now, actor=actor, reason=trap_reason
+    )
 
 
-def _writes_in_one_statement(borrow: Borrow | None, actor) -> bool:
+def _writes_in_one_statement(borrow: Borrow, actor) -> bool:
     # The statement writes what simple-history writes from ``record_actor``'s attributes.
     # Without an acting user simple-history would look for a request; with history
     # switched off, skipped, or a receiver listening for the save or the history row,
@@ -191,6 +167,63 @@ def _writes_in_one_statement(borrow: Borrow | None, actor) -> bool:
         and not pre_create_historical_record.has_listeners(Borrow.history.model)
         and not post_create_historical_record.has_listeners(Borrow.history.model)
     )
+
+
+def _history_values(parameters: list[str], history_type: str, actor, reason: str) -> list:
+    known = {
+        "history_date": timezone.now(),
+        # The admin's reasons are lazily translated strings, which the driver cannot send.
+        "history_change_reason": str(reason) if reason else None,
+        "history_type": history_type,
+        "history_user_id": actor.pk,
+    }
+    return [known[name] for name in parameters]
+
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _columns(model, table: str, quote) -> str:
+    return ", ".join(
+        f"{quote(table)}.{quote(field.column)}" for field in model._meta.concrete_fields
+    )
+
+
+@functools.cache
+def _lend_statement(using: str) -> tuple[str, list, list[str]]:
+    quote = connections[using].ops.quote_name
+    fields = [field for field in Borrow._meta.concrete_fields if not field.primary_key]
+    history, history_parameters = history_insert_sql(Borrow, "loan", using)
+    loan_columns = ", ".join(quote(field.column) for field in Borrow._meta.concrete_fields)
+    sql = (
+        "WITH shelf AS ("
+        "UPDATE library_book SET available_copies = available_copies - 1 "
+        f"WHERE id = %s AND available_copies > 0 RETURNING {_columns(Book, 'library_book', quote)}"
+        "), loan AS ("
+        f"INSERT INTO {quote(Borrow._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM shelf RETURNING {loan_columns}"
+        f"), history AS ({history}) "
+        f"SELECT loan.id, {_columns(Book, 'shelf', quote)}, {_columns(Author, 'author', quote)} "
+        "FROM loan CROSS JOIN shelf "
+        f"JOIN {quote(Author._meta.db_table)} author ON author.id = shelf.author_id"
+    )
+    return sql, fields, history_parameters
+
+
+@functools.cache
+def _return_statement(using: str) -> tuple[str, list[str]]:
+    quote = connections[using].ops.quote_name
+    history, history_parameters = history_insert_sql(Borrow, "loan", using)
+    loan_columns = ", ".join(quote(field.column) for field in Borrow._meta.concrete_fields)
+    sql = (
+        f"WITH loan AS (UPDATE {quote(Borrow._meta.db_table)} SET return_date = %s "
+        f"WHERE id = %s RETURNING {loan_columns}), history AS ({history}) "
+        "UPDATE library_book SET available_copies = available_copies + 1 "
+        "WHERE id = (SELECT book_id FROM loan) RETURNING available_copies"
+    )
+    return sql, history_parameters
 
 
 def copy_return(*, book_id: int, now: datetime, actor, reason: str) -> Hold | None:

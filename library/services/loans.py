@@ -309,9 +309,6 @@ _own_loan_for_update = {
 }
 
 
-RETURNED_FOR_A_HOLD = "Copy returned: ready for pickup"
-
-
 def borrow_return(*, borrow_id: int, actor, reason: str = "") -> Borrow:
     """Close a loan; the copy goes to the first waiting hold of the title, else the shelf.
 
@@ -320,28 +317,17 @@ def borrow_return(*, borrow_id: int, actor, reason: str = "") -> Borrow:
     ``trapped_hold``: the hold the copy was kept for (its patron loaded), or None.
     """
     with transaction.atomic():
-        now = timezone.now()
-        returned = copies.copy_return_open_loan(
-            borrow_id=borrow_id,
-            user_id=None if can_return_any_loan(actor) else actor.pk,
-            now=now,
-            actor=actor,
-            reason=reason,
-            trap_reason=RETURNED_FOR_A_HOLD,
-        )
-        if returned is not None:
-            return returned
-        # The ORM's path, or no open loan of that id: its reading says which refusal.
         borrow = _loan_for_update(borrow_id, actor)
         if borrow.return_date is not None:
             raise AlreadyReturned()
+        now = timezone.now()
         borrow.return_date = max(now, borrow.borrow_date)
         borrow.trapped_hold = copies.copy_return_loan(
             borrow,
             now=now,
             actor=actor,
             reason=reason,
-            trap_reason=RETURNED_FOR_A_HOLD,
+            trap_reason="Copy returned: ready for pickup",
         )
     return borrow
 

@@ -102,53 +102,6 @@ def test_each_write_is_one_statement(require_postgres):
     assert all(sql.startswith("WITH") for sql in writes)
 
 
-def test_a_return_reads_nothing_before_its_one_statement(require_postgres):
-    patron = UserFactory()
-    client = client_for(patron)
-    lent = client.post("/borrow/", {"book": BookFactory(total_copies=1).pk}, format="json")
-
-    with CaptureQueriesContext(connection) as returning:
-        answer = client.put(f"/borrow/{lent.data['id']}/return/")
-
-    assert answer.status_code == 200
-    statements = [
-        query["sql"]
-        for query in returning.captured_queries
-        # The test's own transaction makes the request's a savepoint.
-        if not query["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))
-        and "knox_authtoken" not in query["sql"]
-    ]
-    # The loan's UPDATE is its lock and its check; one copy on the shelf then asks for
-    # the title's queue.
-    assert [sql[:4] for sql in statements] == ["WITH", "SELE"], statements
-    assert "library_hold" in statements[1]
-    assert answer.data["borrowed_by"] == patron.username
-    assert answer.data["is_returned"] is True
-
-
-@pytest.mark.parametrize("whose", ["returned already", "someone else's"])
-def test_a_return_that_finds_no_open_loan_writes_nothing(require_postgres, whose):
-    book, owner = BookFactory(total_copies=2), UserFactory()
-    client = client_for(owner)
-    lent = client.post("/borrow/", {"book": book.pk}, format="json")
-    if whose == "returned already":
-        client.put(f"/borrow/{lent.data['id']}/return/")
-    else:
-        client = client_for(UserFactory())
-    history_rows = Borrow.history.count()
-    book.refresh_from_db()
-    shelf = book.available_copies
-
-    refused = client.put(f"/borrow/{lent.data['id']}/return/")
-
-    expected = (409, "already_returned") if whose == "returned already" else (404, "not_found")
-    assert (refused.status_code, refused.data["code"]) == expected
-    assert Borrow.history.count() == history_rows
-    book.refresh_from_db()
-    assert book.available_copies == shelf
-    assert copies.invariants_broken(strict=True) == []
-
-
 def test_an_empty_shelf_writes_nothing(require_postgres):
     book = BookFactory(total_copies=1)
     client_for(UserFactory()).post("/borrow/", {"book": book.pk})
